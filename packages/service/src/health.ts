@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready, for people and logs. */
+  reason?: string;
+}
+
+export interface HealthOptions {
+  registry: Registry;
+  /** Called for every `/readyz`; alive but not ready answers 503. */
+  readiness?: () => Readiness | Promise<Readiness>;
+}
+
+/** A metrics registry with the process's default metrics (CPU, memory, event loop lag, GC). */
+export function createRegistry(prefix = ''): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix });
+  return registry;
+}
+
+/** `/healthz` (alive), `/readyz` (ready to take work), `/metrics` (Prometheus text format). */
+export function healthRoutes(options: HealthOptions): Hono {
+  const routes = new Hono();
+  routes.get('/healthz', (c) => c.json({ status: 'ok' }));
+  routes.get('/readyz', async (c) => {
+    const readiness = options.readiness ? await options.readiness() : { ready: true };
+    return c.json(
+      readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason ?? 'unknown' },
+      readiness.ready ? 200 : 503,
+    );
+  });
+  routes.get('/metrics', async (c) => {
+    const body = await options.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': options.registry.contentType });
+  });
+  return routes;
+}
