@@ -1,0 +1,265 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { PartPlan } from '@repo/chunks';
+import { healthRoutes, type Logger, type Readiness, type RequestLogVariables, requestLog } from '@repo/service';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { Registry } from 'prom-client';
+import type { CpuLoad } from './cpu.ts';
+import { formatGoTime } from './go-time.ts';
+import { registerMetrics } from './metrics.ts';
+import { BadParameterError, readId, readSize, readWholeNumber } from './params.ts';
+import type { PartGroup } from './part-group.ts';
+import { nextRequestId } from './request-id.ts';
+
+export interface AppConfig {
+  /** Every failed request is answered after this delay, to slow down abuse. */
+  failureDelayMs: number;
+  /** When set, set/load/stop need `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
+export interface AppDependencies {
+  config: AppConfig;
+  logger: Logger;
+  memory: PartGroup;
+  disk: PartGroup;
+  cpu: CpuLoad;
+  /** Where the testero gauges go; main passes one with the process metrics. */
+  registry?: Registry;
+  readiness?: () => Readiness;
+}
+
+type Env = { Variables: RequestLogVariables & { arrivedAt: bigint } };
+type Ctx = Context<Env>;
+
+/** The longest CPU load one request may ask for: a year. */
+export const MAX_LOAD_SECONDS = 31_536_000;
+
+const BUSY = 'Server busy, try again later';
+
+// Byte amounts can exceed 2^53: they go into JSON as exact numbers, ids as strings (JS clients would round them).
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? rawJson(String(v)) : v));
+
+function wantsJson(c: Ctx): boolean {
+  return c.req.query('format') === 'json' || (c.req.header('accept') ?? '').includes('application/json');
+}
+
+/** The same information as text lines (the original's exact wording) or as a JSON object. */
+function answer(
+  c: Ctx,
+  status: ContentfulStatusCode,
+  lines: string[],
+  json: object,
+  headers: Record<string, string> = {},
+) {
+  if (wantsJson(c))
+    return c.body(toJson(json), status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' });
+  const text = lines.map((line) => `${line}\n`).join('');
+  return c.body(text, status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+}
+
+const fail = (
+  c: Ctx,
+  status: ContentfulStatusCode,
+  line: string,
+  extra: object = {},
+  headers: Record<string, string> = {},
+) => answer(c, status, [line], { error: line, ...extra }, headers);
+
+const busy = (c: Ctx) => fail(c, 503, BUSY, {}, { 'Retry-After': '1' });
+
+/** A parameter from the query string, or from a form body on POST. */
+async function param(c: Ctx, name: string): Promise<string | undefined> {
+  const fromQuery = c.req.query(name);
+  if (fromQuery !== undefined || c.req.method !== 'POST') return fromQuery;
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data'))
+    return undefined;
+  const value = (await c.req.parseBody())[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+function requireToken(token: string | undefined): MiddlewareHandler<Env> {
+  const expected = token === undefined ? undefined : digest(token);
+  return async function requireTokenMiddleware(c, next) {
+    if (!expected) return next();
+    const header = c.req.header('authorization') ?? '';
+    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    // Comparing digests takes the same time whatever the given token's length or content.
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    const line =
+      given === undefined
+        ? 'Unauthorized: this endpoint needs the header `Authorization: Bearer <token>` (the TESTERO_TOKEN of the server)'
+        : 'Unauthorized: the bearer token is wrong; expected the TESTERO_TOKEN of the server';
+    return fail(c, 401, line, {}, { 'WWW-Authenticate': 'Bearer' });
+  };
+}
+
+interface GroupWords {
+  path: 'mem' | 'disk';
+  accepted: (size: bigint, id: bigint) => string;
+  overLimit: string;
+  defined: string;
+  actual: string;
+}
+
+const MEMORY_WORDS: GroupWords = {
+  path: 'mem',
+  accepted: (size, id) => `Memory data request sent for ${size} bytes, with id#: ${id}, check /api/mem/getact`,
+  overLimit: 'Could not compute memory parts',
+  defined: 'Boxes of size',
+  actual: 'Parts of size',
+};
+
+const DISK_WORDS: GroupWords = {
+  path: 'disk',
+  accepted: (size, id) => `File data request sent for ${size} bytes, with id#: ${id}, check /api/disk/getact`,
+  overLimit: 'Could not compute file distribution',
+  defined: 'Files of size',
+  actual: 'Files of size',
+};
+
+function groupRoutes(group: PartGroup, words: GroupWords, auth: MiddlewareHandler<Env>): Hono<Env> {
+  const routes = new Hono<Env>();
+  routes.on(['GET', 'POST'], '/set', auth, async (c) => {
+    const id = c.get('arrivedAt');
+    const size = readSize(await param(c, 'size'));
+    const outcome = group.set(size, id);
+    if (outcome.kind === 'busy') return busy(c);
+    if (outcome.kind === 'over-limit') {
+      const line = `${words.overLimit}: Size requested is over the limit: requested ${size} bytes, limit: ${outcome.limit} bytes.`;
+      return fail(c, 400, line, { requested: size, planned: outcome.plan.total, limit: outcome.limit });
+    }
+    c.get('logger').info({ id: String(id), size: String(size) }, `${words.path} set accepted`);
+    const line = words.accepted(size, id);
+    return answer(c, 200, [line], { message: line, id: String(id), requested: size, planned: outcome.plan.total });
+  });
+  routes.on(['GET', 'POST'], '/getdef', (c) => {
+    const plan: PartPlan = group.definition;
+    const parts = plan.sizes.map((size, i) => {
+      const count = plan.counts[i] ?? 0n;
+      return { size, count, total: size * count };
+    });
+    const lines = parts.map((p) => `${words.defined}: ${p.size}, count: ${p.count}, total size: ${p.total}`);
+    lines.push(`Total size reserved: ${plan.total} bytes.`);
+    return answer(c, 200, lines, { parts, total: plan.total });
+  });
+  routes.on(['GET', 'POST'], '/getact', async (c) => {
+    const counts = group.holder.countExisting ? await group.holder.countExisting() : group.holder.counts();
+    const parts = group.holder.sizes.map((size, i) => ({ size, count: counts[i] ?? 0 }));
+    const total = parts.reduce((sum, p) => sum + p.size * BigInt(p.count), 0n);
+    const lastId = group.lastRequestId;
+    const lines = [`Last request ID: ${lastId}`, ...parts.map((p) => `${words.actual}: ${p.size}, Count: ${p.count}`)];
+    lines.push(`Total size: ${total} bytes.`);
+    return answer(c, 200, lines, {
+      lastRequestId: String(lastId),
+      parts,
+      total,
+      target: group.definition.total,
+      inProgress: group.busy,
+    });
+  });
+  return routes;
+}
+
+function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
+  const routes = new Hono<Env>();
+  routes.on(['GET', 'POST'], '/load', auth, async (c) => {
+    const id = c.get('arrivedAt');
+    const seconds = readWholeNumber(await param(c, 'time'), 'time', 1, MAX_LOAD_SECONDS, 'seconds');
+    const millicoresText = await param(c, 'millicores');
+    const millicores =
+      millicoresText === undefined
+        ? 1000
+        : readWholeNumber(millicoresText, 'millicores', 1, cpu.maxMillicores, 'millicores (1000 = one full core)');
+    const state = cpu.load(id, seconds, millicores);
+    if (!state) return busy(c);
+    const line = `CPU load requested for ${seconds} seconds with id: ${id}`;
+    return answer(c, 200, [line], { message: line, id: String(id), seconds, millicores });
+  });
+  routes.on(['GET', 'POST'], '/stop', auth, async (c) => {
+    const id = readId(await param(c, 'id'));
+    const outcome = await cpu.stop(id);
+    if (outcome === 'wrong-id') return fail(c, 409, `Incorrect stop load request ID=${id}`);
+    const line = outcome === 'stopped' ? 'CPU load stopped' : 'No load request being processed, nothing to do';
+    return answer(c, 200, [line], { message: line, stopped: outcome === 'stopped' });
+  });
+  routes.on(['GET', 'POST'], '/getact', (c) => {
+    const state = cpu.current;
+    if (!state) {
+      const line = 'No load request in progress';
+      return answer(c, 200, [line], { active: false, message: line });
+    }
+    const lines = [
+      `Load request sent at: ${formatGoTime(state.sentAt)}`,
+      `Load time requested: ${state.seconds} seconds`,
+      `Load request ends at: ${formatGoTime(state.endsAt)}`,
+      `Number to factor: ${cpu.numberToFactor}`,
+    ];
+    return answer(c, 200, lines, {
+      active: true,
+      id: String(state.id),
+      sentAt: state.sentAt.toISOString(),
+      seconds: state.seconds,
+      endsAt: state.endsAt.toISOString(),
+      millicores: state.millicores,
+      numberToFactor: String(cpu.numberToFactor),
+    });
+  });
+  return routes;
+}
+
+const API_PATHS = [
+  ...['set', 'getdef', 'getact'].flatMap((name) => [`/api/mem/${name}`, `/api/disk/${name}`]),
+  ...['load', 'stop', 'getact'].map((name) => `/api/cpu/${name}`),
+];
+
+/** Builds testero's HTTP app from its parts; it never listens (main.ts does). */
+export function createApp(deps: AppDependencies): Hono<Env> {
+  const { config, logger } = deps;
+  const registry = deps.registry ?? new Registry();
+  registerMetrics(registry, deps);
+  const auth = requireToken(config.token);
+  const app = new Hono<Env>();
+
+  app.use(async function arrival(c, next) {
+    // Taken first so the id is the time the request arrived, as the original's were.
+    c.set('arrivedAt', nextRequestId());
+    await next();
+  });
+  app.use(requestLog(logger));
+  app.use('/api/*', async function failureDelay(c, next) {
+    await next();
+    if (c.res.status >= 400 && config.failureDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.failureDelayMs));
+    }
+  });
+
+  app.route('/api/mem', groupRoutes(deps.memory, MEMORY_WORDS, auth));
+  app.route('/api/disk', groupRoutes(deps.disk, DISK_WORDS, auth));
+  app.route('/api/cpu', cpuRoutes(deps.cpu, auth));
+  for (const path of API_PATHS) {
+    app.all(path, (c) =>
+      fail(c, 405, `Method ${c.req.method} is not allowed on ${path}; use GET or POST`, {}, { Allow: 'GET, POST' }),
+    );
+  }
+  app.route('/', healthRoutes({ registry, ...(deps.readiness ? { readiness: deps.readiness } : {}) }));
+
+  app.notFound((c) =>
+    fail(
+      c,
+      404,
+      `Not found: ${c.req.path}; the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}`,
+    ),
+  );
+  app.onError((error, c) => {
+    if (error instanceof BadParameterError) return fail(c, 400, `Bad request: ${error.message}`);
+    c.get('logger')?.error({ err: error }, 'unhandled error');
+    return fail(c, 500, `Internal error: ${error.message}`);
+  });
+  return app;
+}
