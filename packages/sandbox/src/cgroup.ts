@@ -1,0 +1,464 @@
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { RunLimits } from './limits.ts';
+
+// Small sysfs files are read and written synchronously: each call is a few microseconds and keeps a run's
+// set-up free of extra event-loop turns.
+
+export interface CgroupMeasure {
+  cpuTimeMs: number | null;
+  memoryBytes: number | null;
+  oomKilled: boolean;
+}
+
+/** The cgroup(s) one run lives in. */
+export interface RunCgroup {
+  /** Files the wrapper writes its own pid to, before anything of the run starts. */
+  readonly joinFiles: string[];
+  /** CPU time used so far by the run, in ms. */
+  cpuTimeMs(): number | null;
+  /** Pids currently in the run's cgroup. */
+  pids(): number[];
+  /** SIGKILLs every process of the run (repeats until the cgroup is empty or `deadlineMs` passes). */
+  killAll(deadlineMs?: number): Promise<boolean>;
+  measure(): CgroupMeasure;
+  /** Called after the run once the cgroup is empty. */
+  release(): void;
+}
+
+export interface BoxCgroup {
+  /** True when the wrapper must be root to join (cgroup v2 migration rules); then it drops to the box uid itself. */
+  readonly joinNeedsRoot: boolean;
+  prepare(limits: RunLimits): RunCgroup;
+  /** Kills anything left and removes the box's cgroups. */
+  destroy(): Promise<void>;
+}
+
+export interface CgroupDriver {
+  readonly version: 'v1' | 'v2';
+  readonly detail: string;
+  createBox(id: number, uid: number | null): BoxCgroup;
+  close(): Promise<void>;
+}
+
+interface MountInfo {
+  root: string;
+  mountPoint: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+function parseMountInfo(text: string): MountInfo[] {
+  const mounts: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const fields = left.split(' ');
+    const [fsType, , superOptions = ''] = right.split(' ');
+    if (!fsType || fields.length < 5) continue;
+    mounts.push({
+      root: unescapeMount(fields[3] as string),
+      mountPoint: unescapeMount(fields[4] as string),
+      fsType,
+      superOptions: superOptions.split(','),
+    });
+  }
+  return mounts;
+}
+
+function unescapeMount(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/** Maps controller name (or '' for the v2 hierarchy) to the cgroup path of this process. */
+function ownCgroups(text: string): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!match) continue;
+    const [, controllers = '', cgroupPath = '/'] = match;
+    if (controllers === '') own.set('', cgroupPath);
+    for (const controller of controllers.split(',')) if (controller) own.set(controller, cgroupPath);
+  }
+  return own;
+}
+
+/** Host directory of this process's cgroup inside `mount` (handles mounts of a sub-tree, as in containers). */
+function cgroupDir(mount: MountInfo, ownPath: string): string {
+  const relative =
+    mount.root !== '/' && (ownPath === mount.root || ownPath.startsWith(`${mount.root}/`))
+      ? ownPath.slice(mount.root.length)
+      : ownPath;
+  return path.join(mount.mountPoint, relative);
+}
+
+function readNumber(file: string): number | null {
+  try {
+    const value = Number(readFileSync(file, 'utf8').trim());
+    return Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function readKeyed(file: string, key: string): number | null {
+  try {
+    const match = new RegExp(`^${key} (\\d+)$`, 'm').exec(readFileSync(file, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function killUntilEmpty(list: () => number[], kill: () => void, deadlineMs: number): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    if (list().length === 0) return true;
+    kill();
+    if (Date.now() > deadline) return list().length === 0;
+    await sleep(delay);
+  }
+}
+
+async function removeDir(dir: string): Promise<void> {
+  // rmdir of a cgroup can fail with EBUSY for a moment after its last process was reaped.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || attempt >= 50) throw error;
+      await sleep(10);
+    }
+  }
+}
+
+const baseName = () => `repo-sandbox-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+// ---- cgroup v1 -------------------------------------------------------------------------------------------
+
+const v1Controllers = ['memory', 'pids', 'cpuacct'] as const;
+type V1Controller = (typeof v1Controllers)[number];
+
+class V1Driver implements CgroupDriver {
+  readonly version = 'v1' as const;
+  readonly detail: string;
+  readonly #bases: Record<V1Controller, string>;
+  readonly #memsw: boolean;
+
+  constructor(bases: Record<V1Controller, string>) {
+    this.#bases = bases;
+    this.#memsw = existsSync(path.join(bases.memory, 'memory.memsw.limit_in_bytes'));
+    this.detail = `cgroup v1 (memory${this.#memsw ? '+memsw' : ', no swap accounting'}, pids, cpuacct) under ${bases.memory}`;
+  }
+
+  createBox(id: number, uid: number | null): BoxCgroup {
+    const dirs = {} as Record<V1Controller, string>;
+    for (const controller of v1Controllers) {
+      const dir = path.join(this.#bases[controller], `box-${id}`);
+      mkdirSync(dir, { recursive: true });
+      // The wrapper runs as the box uid and moves itself in: it may write only these files.
+      if (uid !== null) for (const file of ['cgroup.procs', 'tasks']) chownSync(path.join(dir, file), uid, uid);
+      dirs[controller] = dir;
+    }
+    return new V1BoxCgroup(dirs, this.#memsw);
+  }
+
+  async close(): Promise<void> {
+    for (const controller of v1Controllers) await removeDir(this.#bases[controller]);
+  }
+}
+
+class V1BoxCgroup implements BoxCgroup {
+  readonly joinNeedsRoot = false;
+  readonly #dirs: Record<V1Controller, string>;
+  readonly #memsw: boolean;
+  #memoryLimit = -1;
+  #pidsLimit = -1;
+
+  constructor(dirs: Record<V1Controller, string>, memsw: boolean) {
+    this.#dirs = dirs;
+    this.#memsw = memsw;
+    this.#memoryLimit = readNumber(this.#file('memory', 'memory.limit_in_bytes')) ?? -1;
+  }
+
+  #file(controller: V1Controller, name: string): string {
+    return path.join(this.#dirs[controller], name);
+  }
+
+  prepare(limits: RunLimits): RunCgroup {
+    if (limits.memoryBytes !== this.#memoryLimit) {
+      // memory.limit <= memsw.limit must hold after every single write.
+      const order = ['memory.limit_in_bytes', ...(this.#memsw ? ['memory.memsw.limit_in_bytes'] : [])];
+      if (limits.memoryBytes > this.#memoryLimit) order.reverse();
+      for (const name of order) writeFileSync(this.#file('memory', name), String(limits.memoryBytes));
+      this.#memoryLimit = limits.memoryBytes;
+    }
+    // +2: the wrapper and bubblewrap's init live in the cgroup too.
+    const pidsMax = limits.processes + 2;
+    if (pidsMax !== this.#pidsLimit) {
+      writeFileSync(this.#file('pids', 'pids.max'), String(pidsMax));
+      this.#pidsLimit = pidsMax;
+    }
+    writeFileSync(this.#file('memory', 'memory.max_usage_in_bytes'), '0');
+    writeFileSync(this.#file('cpuacct', 'cpuacct.usage'), '0');
+    const oomFile = this.#file('memory', 'memory.oom_control');
+    const failcntFile = this.#file('memory', this.#memsw ? 'memory.memsw.failcnt' : 'memory.failcnt');
+    const oomBefore = readKeyed(oomFile, 'oom_kill');
+    writeFileSync(failcntFile, '0');
+    const procs = this.#file('pids', 'cgroup.procs');
+    const list = () => readPids(procs);
+    return {
+      joinFiles: v1Controllers.map((controller) => this.#file(controller, 'cgroup.procs')),
+      cpuTimeMs: () => {
+        const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
+        return ns === null ? null : ns / 1e6;
+      },
+      pids: list,
+      killAll: (deadlineMs = 5000) => killUntilEmpty(list, () => killPids(list()), deadlineMs),
+      measure: () => {
+        const oomAfter = readKeyed(oomFile, 'oom_kill');
+        // Kernels before 4.13 have no oom_kill counter: a hit of the hard limit is the best sign left.
+        const oomKilled =
+          oomBefore !== null && oomAfter !== null ? oomAfter > oomBefore : (readNumber(failcntFile) ?? 0) > 0;
+        const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
+        return {
+          cpuTimeMs: ns === null ? null : ns / 1e6,
+          memoryBytes: readNumber(this.#file('memory', 'memory.max_usage_in_bytes')),
+          oomKilled,
+        };
+      },
+      release: () => {},
+    };
+  }
+
+  async destroy(): Promise<void> {
+    const procs = this.#file('pids', 'cgroup.procs');
+    await killUntilEmpty(
+      () => readPids(procs),
+      () => killPids(readPids(procs)),
+      5000,
+    );
+    for (const controller of v1Controllers) await removeDir(this.#dirs[controller]);
+  }
+}
+
+// ---- cgroup v2 -------------------------------------------------------------------------------------------
+
+class V2Driver implements CgroupDriver {
+  readonly version = 'v2' as const;
+  readonly detail: string;
+  readonly #base: string;
+
+  constructor(base: string) {
+    this.#base = base;
+    this.detail = `cgroup v2 (memory, pids) under ${base}`;
+  }
+
+  createBox(id: number, _uid: number | null): BoxCgroup {
+    return new V2BoxCgroup(this.#base, id);
+  }
+
+  async close(): Promise<void> {
+    await removeDir(this.#base);
+  }
+}
+
+class V2BoxCgroup implements BoxCgroup {
+  // A non-root process may only migrate if it can write cgroup.procs of the common ancestor: the wrapper
+  // joins as root (when root) and then drops to the box uid.
+  readonly joinNeedsRoot = process.getuid?.() === 0;
+  readonly #base: string;
+  readonly #id: number;
+  #seq = 0;
+  readonly #live = new Set<string>();
+
+  constructor(base: string, id: number) {
+    this.#base = base;
+    this.#id = id;
+  }
+
+  prepare(limits: RunLimits): RunCgroup {
+    // One fresh cgroup per run: memory.peak, memory.events and cpu.stat start at zero without resets.
+    const dir = path.join(this.#base, `box-${this.#id}-${this.#seq++}`);
+    mkdirSync(dir);
+    this.#live.add(dir);
+    writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+    if (existsSync(path.join(dir, 'memory.swap.max'))) writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+    writeFileSync(path.join(dir, 'pids.max'), String(limits.processes + 2));
+    const procs = path.join(dir, 'cgroup.procs');
+    const list = () => readPids(procs);
+    const cpu = () => {
+      const usec = readKeyed(path.join(dir, 'cpu.stat'), 'usage_usec');
+      return usec === null ? null : usec / 1000;
+    };
+    const kill = () => {
+      try {
+        writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+      } catch {
+        killPids(list()); // kernels before 5.14
+      }
+    };
+    return {
+      joinFiles: [procs],
+      cpuTimeMs: cpu,
+      pids: list,
+      killAll: (deadlineMs = 5000) => killUntilEmpty(list, kill, deadlineMs),
+      measure: () => ({
+        cpuTimeMs: cpu(),
+        memoryBytes: readNumber(path.join(dir, 'memory.peak')),
+        oomKilled: (readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0) > 0,
+      }),
+      release: () => {
+        try {
+          rmdirSync(dir);
+          this.#live.delete(dir);
+        } catch {
+          // removed by destroy() once its processes are gone
+        }
+      },
+    };
+  }
+
+  async destroy(): Promise<void> {
+    for (const dir of this.#live) {
+      const procs = path.join(dir, 'cgroup.procs');
+      await killUntilEmpty(
+        () => readPids(procs),
+        () => killPids(readPids(procs)),
+        5000,
+      );
+      await removeDir(dir);
+      this.#live.delete(dir);
+    }
+  }
+}
+
+// ---- detection -------------------------------------------------------------------------------------------
+
+export interface CgroupDetection {
+  driver: CgroupDriver | null;
+  detail: string;
+}
+
+/** Finds a cgroup hierarchy this process may write (v2 with memory+pids delegated, else v1 memory/pids/cpuacct). */
+export function detectCgroups(): CgroupDetection {
+  let mounts: MountInfo[];
+  let own: Map<string, string>;
+  try {
+    mounts = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+    own = ownCgroups(readFileSync('/proc/self/cgroup', 'utf8'));
+  } catch (error) {
+    return { driver: null, detail: `cannot read /proc/self/mountinfo or /proc/self/cgroup: ${String(error)}` };
+  }
+  const reasons: string[] = [];
+  const v2Mount = mounts.find((mount) => mount.fsType === 'cgroup2');
+  if (v2Mount && own.has('')) {
+    const v2 = tryV2(cgroupDir(v2Mount, own.get('') as string));
+    if (v2.driver) return v2;
+    reasons.push(v2.detail);
+  } else {
+    reasons.push('no cgroup2 hierarchy mounted');
+  }
+  const v1 = tryV1(mounts, own);
+  if (v1.driver) return v1;
+  reasons.push(v1.detail);
+  return { driver: null, detail: reasons.join('; ') };
+}
+
+function tryV2(ownDir: string): CgroupDetection {
+  const need = ['memory', 'pids'];
+  let available: string[];
+  try {
+    available = readFileSync(path.join(ownDir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+  } catch (error) {
+    return { driver: null, detail: `cgroup v2 at ${ownDir} is not readable: ${String(error)}` };
+  }
+  const missing = need.filter((controller) => !available.includes(controller));
+  if (missing.length > 0) {
+    return {
+      driver: null,
+      detail: `cgroup v2 at ${ownDir} has no ${missing.join(', ')} controller (controllers: ${available.join(' ') || 'none'}; delegate them to this cgroup)`,
+    };
+  }
+  const enable = need.map((controller) => `+${controller}`).join(' ');
+  try {
+    const enabled = readFileSync(path.join(ownDir, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+    if (!need.every((controller) => enabled.includes(controller))) {
+      try {
+        writeFileSync(path.join(ownDir, 'cgroup.subtree_control'), enable);
+      } catch (error) {
+        // "No internal processes": a cgroup with processes cannot hand controllers to children. When this
+        // process is alone in it (a container's init), it moves into a leaf so its cgroup can delegate.
+        const others = readPids(path.join(ownDir, 'cgroup.procs')).filter((pid) => pid !== process.pid);
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || others.length > 0) throw error;
+        const leaf = path.join(ownDir, 'sandbox-server');
+        mkdirSync(leaf, { recursive: true });
+        writeFileSync(path.join(leaf, 'cgroup.procs'), String(process.pid));
+        writeFileSync(path.join(ownDir, 'cgroup.subtree_control'), enable);
+      }
+    }
+    const base = path.join(ownDir, baseName());
+    mkdirSync(base);
+    try {
+      writeFileSync(path.join(base, 'cgroup.subtree_control'), enable);
+    } catch (error) {
+      rmdirSync(base);
+      throw error;
+    }
+    return { driver: new V2Driver(base), detail: `cgroup v2 (memory, pids) under ${base}` };
+  } catch (error) {
+    return { driver: null, detail: `cgroup v2 at ${ownDir} is not writable: ${(error as Error).message}` };
+  }
+}
+
+function tryV1(mounts: MountInfo[], own: Map<string, string>): CgroupDetection {
+  const bases = {} as Record<V1Controller, string>;
+  const made: string[] = [];
+  const name = baseName();
+  try {
+    for (const controller of v1Controllers) {
+      const mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(controller));
+      if (!mount) throw new Error(`cgroup v1 controller ${controller} is not mounted`);
+      const base = path.join(cgroupDir(mount, own.get(controller) ?? '/'), name);
+      mkdirSync(base);
+      made.push(base);
+      bases[controller] = base;
+    }
+  } catch (error) {
+    for (const dir of made.reverse()) rmdirSync(dir);
+    const message = (error as Error).message;
+    return {
+      driver: null,
+      detail: message.startsWith('cgroup v1') ? message : `cgroup v1 is not writable: ${message}`,
+    };
+  }
+  const driver = new V1Driver(bases);
+  return { driver, detail: driver.detail };
+}

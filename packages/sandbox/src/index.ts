@@ -1,0 +1,18 @@
+export { type Box, emptyDir } from './box.ts';
+export {
+  BoxBusyError,
+  BoxResetError,
+  IsolationUnavailableError,
+  SandboxOptionError,
+  SelfTestError,
+} from './errors.ts';
+export {
+  describeIsolation,
+  type IsolationLayer,
+  type IsolationLevel,
+  type IsolationReport,
+  isolationLayers,
+  isolationLevels,
+} from './isolation.ts';
+export { defaultLimits, type RunLimits, resolveLimits } from './limits.ts';
+export { type RunOptions, type RunResult, type RunStatus, Sandbox, type SandboxOptions } from './sandbox.ts';

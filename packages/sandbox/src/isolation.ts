@@ -1,0 +1,38 @@
+export type IsolationLayer = 'process' | 'namespaces' | 'cgroups' | 'uid';
+
+/**
+ * basic = process group + rlimits; namespaces = + bubblewrap (mount/pid/ipc/uts/net/user ns, ro system dirs);
+ * full = + cgroups (memory/pids/cpu accounting, OOM detection) and, when root, per-box uid/gid.
+ */
+export type IsolationLevel = 'basic' | 'namespaces' | 'full';
+
+export const isolationLevels: readonly IsolationLevel[] = ['basic', 'namespaces', 'full'];
+export const isolationLayers: readonly IsolationLayer[] = ['process', 'namespaces', 'cgroups', 'uid'];
+
+export interface IsolationReport {
+  level: IsolationLevel;
+  /** detail = why a layer is missing, or what is used for it. */
+  layers: Record<IsolationLayer, { available: boolean; detail: string }>;
+  cgroup: 'v2' | 'v1' | null;
+  root: boolean;
+  /** How the total bytes written in a box are bounded: a tmpfs of that size, or only RLIMIT_FSIZE per file. */
+  disk: 'tmpfs' | 'rlimit';
+}
+
+export function levelOf(layers: IsolationReport['layers'], root: boolean): IsolationLevel {
+  if (!layers.namespaces.available) return 'basic';
+  if (!layers.cgroups.available || (root && !layers.uid.available)) return 'namespaces';
+  return 'full';
+}
+
+export function levelAtLeast(level: IsolationLevel, required: IsolationLevel): boolean {
+  return isolationLevels.indexOf(level) >= isolationLevels.indexOf(required);
+}
+
+/** One line for a log: the level and, for each missing layer, why. */
+export function describeIsolation(report: IsolationReport): string {
+  const parts = Object.entries(report.layers).map(
+    ([name, layer]) => `${name}=${layer.available ? 'on' : 'off'} (${layer.detail})`,
+  );
+  return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}`;
+}

@@ -1,0 +1,90 @@
+import { accessSync, constants, existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/** Absolute path of `name` on the server's PATH (plus the usual system dirs), or null. */
+export function findExecutable(name: string): string | null {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const systemDirs = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+// What programs need from /etc: the loader cache, alternatives (java, cc, ...), certificates, the time zone,
+// the JDK's config (its conf/ links into /etc). Not the rest of the host's /etc (shadow, ssh keys, ...).
+const etcEntries = [
+  'alternatives',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'ssl',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'localtime',
+  'timezone',
+  'nsswitch.conf',
+  'protocols',
+  'services',
+  'mime.types',
+  'os-release',
+  'debian_version',
+];
+const etcNetwork = ['hosts', 'resolv.conf', 'host.conf', 'gai.conf'];
+
+export interface BwrapLayout {
+  /** Arguments shared by every run (namespaces, read-only system). */
+  common: string[];
+  /** Extra arguments when the run may use the network (the host's resolver files). */
+  network: string[];
+}
+
+/** Pre-resolves the read-only view of the host once: system dirs (or their symlinks), a minimal /etc. */
+export function bwrapLayout(passwdFile: string, groupFile: string): BwrapLayout {
+  const common = [
+    '--unshare-user',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--disable-userns',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--hostname',
+    'sandbox',
+  ];
+  for (const dir of systemDirs) {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) common.push('--symlink', readlinkSync(dir), dir);
+    else if (stat.isDirectory()) common.push('--ro-bind', dir, dir);
+  }
+  const etc = [...etcEntries];
+  for (const name of readdirSync('/etc')) if (/^java-\d+/.test(name)) etc.push(name);
+  for (const name of etc) {
+    const host = path.join('/etc', name);
+    if (existsSync(host)) common.push('--ro-bind', host, host);
+  }
+  common.push('--ro-bind', passwdFile, '/etc/passwd', '--ro-bind', groupFile, '/etc/group');
+  common.push('--proc', '/proc', '--dev', '/dev');
+  const network: string[] = [];
+  for (const name of etcNetwork) {
+    const host = path.join('/etc', name);
+    if (existsSync(host)) network.push('--ro-bind', host, host);
+  }
+  return { common, network };
+}

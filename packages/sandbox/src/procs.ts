@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Pids of every process whose real uid is `uid` (a /proc scan: used where no cgroup lists a run's processes). */
+export function pidsOfUid(uid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const match = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (match && Number(match[1]) === uid) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SIGKILLs every process of `uid` until none is left (a fork loop can add some while we kill). */
+export async function killUid(uid: number, deadlineMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + deadlineMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    const pids = pidsOfUid(uid);
+    if (pids.length === 0) return true;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    if (Date.now() > deadline) return pidsOfUid(uid).length === 0;
+    await sleep(delay);
+  }
+}
+
+/** SIGKILLs a process group; false when it no longer exists. */
+export function killGroup(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}

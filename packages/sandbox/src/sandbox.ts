@@ -1,0 +1,722 @@
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { type Box, emptyDir, SandboxBox } from './box.ts';
+import { type CgroupDriver, detectCgroups, type RunCgroup } from './cgroup.ts';
+import { BoxBusyError, describeValue, IsolationUnavailableError, SandboxOptionError, SelfTestError } from './errors.ts';
+import {
+  type IsolationLayer,
+  type IsolationLevel,
+  type IsolationReport,
+  isolationLayers,
+  isolationLevels,
+  levelAtLeast,
+  levelOf,
+} from './isolation.ts';
+import { type RunLimits, resolveLimits } from './limits.ts';
+import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
+import { CappedOutput } from './output.ts';
+import { killGroup, killUid, pidsOfUid } from './procs.ts';
+
+export interface SandboxOptions {
+  /** Where box directories are created. */
+  workRoot: string;
+  /** Refuse (throw IsolationUnavailableError) below this level. */
+  requireLevel?: IsolationLevel;
+  /** How many boxes (ids 0..n-1) the caller will create; used for uid allocation. Default 64. */
+  boxes?: number;
+  /** First per-box uid when root (default 60000); the self-test box uses baseUid + boxes. */
+  baseUid?: number;
+  /** Layers not to use even where the host allows them (to run at a lower level, e.g. in tests). */
+  disable?: IsolationLayer[];
+}
+
+export interface RunOptions {
+  box: Box;
+  /** argv[0] is resolved with PATH inside the sandbox; never a shell string. */
+  argv: [string, ...string[]];
+  stdin?: string | Uint8Array;
+  /** Added to the minimal scrubbed env (PATH, HOME=box, LANG=C.UTF-8, TMPDIR). */
+  env?: Record<string, string>;
+  /** Relative to the box, default the box root. */
+  cwd?: string;
+  limits?: Partial<RunLimits>;
+  /** Extra host paths exposed read-only at the same path (e.g. a toolchain under /opt). */
+  readOnlyPaths?: string[];
+  /** Abort -> kill everything, status 'aborted'. */
+  signal?: AbortSignal;
+}
+
+export type RunStatus = 'ok' | 'runtime-error' | 'signaled' | 'timeout' | 'memory' | 'output' | 'aborted' | 'internal';
+
+export interface RunResult {
+  status: RunStatus;
+  exitCode: number | null;
+  /** e.g. 'SIGKILL'. */
+  signal: string | null;
+  timeout: 'wall' | 'cpu' | null;
+  outputLimit: 'stdout' | 'stderr' | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  wallTimeMs: number;
+  /** null where the layer in force cannot measure it. */
+  cpuTimeMs: number | null;
+  /** Peak; null where unmeasurable. */
+  memoryBytes: number | null;
+  /** Human text for 'internal', 'memory', 'timeout', ... */
+  message: string | null;
+}
+
+const defaultBoxes = 64;
+const defaultBaseUid = 60000;
+const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
+const signalNames = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type StopReason = 'wall' | 'cpu' | 'output' | 'aborted' | 'closed';
+
+function internalResult(message: string, wallTimeMs = 0): RunResult {
+  return {
+    status: 'internal',
+    exitCode: null,
+    signal: null,
+    timeout: null,
+    outputLimit: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    wallTimeMs,
+    cpuTimeMs: null,
+    memoryBytes: null,
+    message,
+  };
+}
+
+function isMountPoint(dir: string): boolean {
+  const escaped = dir.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === escaped);
+}
+
+function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new SandboxOptionError(
+      `Expected \`${name}\` to be an integer from ${min} to ${max}, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** CPU seconds of waited-for children from the `times` builtin ("0m1.250000s 0m0.010000s"). */
+function parseTimes(text: string): number | null {
+  const lines = text.trim().split('\n');
+  const children = lines[lines.length - 1];
+  const match = children ? /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(children.trim()) : null;
+  if (!match) return null;
+  const [, um = '0', us = '0', sm = '0', ss = '0'] = match;
+  return (Number(um) * 60 + Number(us) + Number(sm) * 60 + Number(ss)) * 1000;
+}
+
+/** Runs one command in one box under the strongest isolation the host allows. */
+export class Sandbox {
+  readonly isolation: IsolationReport;
+  readonly workRoot: string;
+  readonly #boxCount: number;
+  readonly #baseUid: number;
+  readonly #cgroups: CgroupDriver | null;
+  readonly #bwrap: string | null;
+  readonly #layout: BwrapLayout | null;
+  readonly #setpriv: string | null;
+  readonly #boxes = new Map<number, SandboxBox>();
+  readonly #running = new Set<{ stop: (reason: StopReason) => void; done: Promise<unknown> }>();
+  #closed = false;
+
+  private constructor(parts: {
+    isolation: IsolationReport;
+    workRoot: string;
+    boxes: number;
+    baseUid: number;
+    cgroups: CgroupDriver | null;
+    bwrap: string | null;
+    layout: BwrapLayout | null;
+    setpriv: string | null;
+  }) {
+    this.isolation = parts.isolation;
+    this.workRoot = parts.workRoot;
+    this.#boxCount = parts.boxes;
+    this.#baseUid = parts.baseUid;
+    this.#cgroups = parts.cgroups;
+    this.#bwrap = parts.bwrap;
+    this.#layout = parts.layout;
+    this.#setpriv = parts.setpriv;
+  }
+
+  /** Detects the layers the host allows and creates workRoot. */
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    if (typeof options !== 'object' || options === null) {
+      throw new SandboxOptionError(`Expected sandbox options to be an object, got ${describeValue(options)}`);
+    }
+    if (typeof options.workRoot !== 'string' || !path.isAbsolute(options.workRoot)) {
+      throw new SandboxOptionError(
+        `Expected \`workRoot\` to be an absolute path, got ${describeValue(options.workRoot)}`,
+      );
+    }
+    if (options.requireLevel !== undefined && !isolationLevels.includes(options.requireLevel)) {
+      throw new SandboxOptionError(
+        `Expected \`requireLevel\` to be one of ${isolationLevels.join(', ')}, got ${describeValue(options.requireLevel)}`,
+      );
+    }
+    const boxes = checkInteger('boxes', options.boxes ?? defaultBoxes, 1, 10000);
+    const baseUid = checkInteger('baseUid', options.baseUid ?? defaultBaseUid, 1000, 2 ** 31 - 20000);
+    const disable = new Set(options.disable ?? []);
+    for (const layer of disable) {
+      if (!isolationLayers.includes(layer)) {
+        throw new SandboxOptionError(
+          `Expected \`disable\` to hold layers among namespaces, cgroups, got ${describeValue(layer)}`,
+        );
+      }
+    }
+    const root = process.getuid?.() === 0;
+    if (disable.has('process')) {
+      throw new SandboxOptionError('The `process` layer (process group + rlimits) cannot be disabled');
+    }
+    if (disable.has('uid') && root) {
+      throw new SandboxOptionError(
+        'The `uid` layer cannot be disabled when running as root: user code never runs as root',
+      );
+    }
+
+    const workRoot = path.resolve(options.workRoot);
+    mkdirSync(workRoot, { recursive: true });
+    if (root) {
+      // Box uids must reach their own box through workRoot, but not list the other boxes.
+      chmodSync(workRoot, 0o711);
+      for (let dir = path.dirname(workRoot); ; dir = path.dirname(dir)) {
+        if ((statSync(dir).mode & 0o001) === 0) {
+          throw new SandboxOptionError(
+            `workRoot ${workRoot} is not reachable by the per-box uids: ${dir} is not searchable by others (chmod o+x it or choose another workRoot)`,
+          );
+        }
+        if (dir === '/') break;
+      }
+    }
+
+    const layers = {} as IsolationReport['layers'];
+    layers.process = { available: true, detail: 'process group + rlimits (cpu, data, nproc, fsize, nofile, core=0)' };
+    layers.uid = root
+      ? { available: true, detail: `per-box uid/gid ${baseUid}+box id` }
+      : { available: false, detail: `not running as root: code runs as the server's uid ${process.getuid?.()}` };
+
+    const etcDir = path.join(workRoot, '.etc');
+    mkdirSync(etcDir, { recursive: true, mode: 0o755 });
+    const users = [
+      'root:x:0:0:root:/root:/usr/sbin/nologin',
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+    ];
+    const groups = ['root:x:0:', 'nogroup:x:65534:'];
+    if (root) {
+      for (let id = 0; id <= boxes; id++) {
+        const uid = baseUid + id;
+        users.push(`box${id}:x:${uid}:${uid}:box ${id}:${path.join(workRoot, `box-${id}`)}:/bin/sh`);
+        groups.push(`box${id}:x:${uid}:`);
+      }
+    } else {
+      users.push(`sandbox:x:${process.getuid?.()}:${process.getgid?.()}:sandbox:${workRoot}:/bin/sh`);
+      groups.push(`sandbox:x:${process.getgid?.()}:`);
+    }
+    writeFileSync(path.join(etcDir, 'passwd'), `${users.join('\n')}\n`, { mode: 0o644 });
+    writeFileSync(path.join(etcDir, 'group'), `${groups.join('\n')}\n`, { mode: 0o644 });
+
+    let cgroups: CgroupDriver | null = null;
+    if (disable.has('cgroups')) {
+      layers.cgroups = { available: false, detail: 'disabled by options' };
+    } else {
+      const detected = detectCgroups();
+      cgroups = detected.driver;
+      layers.cgroups = { available: cgroups !== null, detail: detected.detail };
+    }
+
+    const setpriv = findExecutable('setpriv');
+    let bwrap: string | null = null;
+    let layout: BwrapLayout | null = null;
+    if (disable.has('namespaces')) {
+      layers.namespaces = { available: false, detail: 'disabled by options' };
+    } else {
+      const found = findExecutable('bwrap');
+      if (!found) {
+        layers.namespaces = { available: false, detail: 'bwrap not found on PATH (apt-get install bubblewrap)' };
+      } else {
+        const candidate = bwrapLayout(path.join(etcDir, 'passwd'), path.join(etcDir, 'group'));
+        // A real trial as the box uid: bwrap may be installed yet user namespaces forbidden (container, sysctl).
+        const trial = await execa(found, [...candidate.common, '--unshare-net', '--tmpfs', '/tmp', '--', '/bin/true'], {
+          reject: false,
+          extendEnv: false,
+          env: { PATH: sandboxPath },
+          cwd: '/',
+          ...(root ? { uid: baseUid + boxes, gid: baseUid + boxes } : {}),
+          stdin: 'ignore',
+          timeout: 10_000,
+        });
+        if (trial.exitCode === 0) {
+          bwrap = found;
+          layout = candidate;
+          layers.namespaces = {
+            available: true,
+            detail: `${found}: user, mount, pid, ipc, uts, net namespaces; read-only system dirs`,
+          };
+        } else {
+          const why = String(trial.stderr || trial.shortMessage)
+            .trim()
+            .split('\n')[0];
+          layers.namespaces = { available: false, detail: `${found} cannot create namespaces here: ${why}` };
+        }
+      }
+    }
+    if (root && cgroups?.version === 'v2' && !setpriv) {
+      await cgroups.close();
+      cgroups = null;
+      layers.cgroups = {
+        available: false,
+        detail: 'cgroup v2 as root needs setpriv (util-linux) to drop to the box uid',
+      };
+    }
+
+    let disk: IsolationReport['disk'] = 'rlimit';
+    if (root) {
+      const probe = path.join(workRoot, '.probe');
+      mkdirSync(probe, { recursive: true });
+      const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { reject: false });
+      if (mounted.exitCode === 0) {
+        await execa('umount', [probe]);
+        disk = 'tmpfs';
+      }
+      rmSync(probe, { recursive: true, force: true });
+    }
+
+    const isolation: IsolationReport = {
+      level: levelOf(layers, root),
+      layers,
+      cgroup: cgroups?.version ?? null,
+      root,
+      disk,
+    };
+    if (options.requireLevel && !levelAtLeast(isolation.level, options.requireLevel)) {
+      await cgroups?.close();
+      throw new IsolationUnavailableError(options.requireLevel, isolation);
+    }
+    return new Sandbox({ isolation, workRoot, boxes, baseUid, cgroups, bwrap, layout, setpriv });
+  }
+
+  /** Creates (or takes over and empties) box `id`, 0 <= id < boxes. */
+  async createBox(id: number): Promise<Box> {
+    checkInteger('id', id, 0, this.#boxCount - 1);
+    return this.#createBox(id);
+  }
+
+  async #createBox(id: number): Promise<SandboxBox> {
+    if (this.#closed) throw new SandboxOptionError('The sandbox is closed');
+    if (this.#boxes.has(id)) throw new SandboxOptionError(`Box ${id} already exists; destroy it first`);
+    const dir = path.join(this.workRoot, `box-${id}`);
+    const uid = this.isolation.root ? this.#baseUid + id : null;
+    mkdirSync(dir, { recursive: true });
+    let tmpfsBytes: number | null = null;
+    if (this.isolation.disk === 'tmpfs') {
+      const size = resolveLimits(undefined).diskBytes;
+      if (isMountPoint(dir)) await execa('umount', [dir]);
+      emptyDir(dir);
+      const options = `size=${size},nr_inodes=16384,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`;
+      await execa('mount', ['-t', 'tmpfs', '-o', options, `sandbox-box-${id}`, dir]);
+      tmpfsBytes = size;
+    } else {
+      emptyDir(dir);
+      if (uid !== null) chownSync(dir, uid, uid);
+      chmodSync(dir, 0o700);
+    }
+    const cgroup = this.#cgroups?.createBox(id, uid) ?? null;
+    const box = new SandboxBox({
+      id,
+      dir,
+      uid,
+      cgroup,
+      tmpfsBytes,
+      onDestroy: (destroyed) => {
+        if (this.#boxes.get(destroyed.id) === destroyed) this.#boxes.delete(destroyed.id);
+      },
+    });
+    await box.killLeftovers();
+    this.#boxes.set(id, box);
+    return box;
+  }
+
+  /** Runs `argv` in the box; never throws for what the program does, only for invalid options. */
+  async run(options: RunOptions): Promise<RunResult> {
+    if (this.#closed) throw new SandboxOptionError('The sandbox is closed');
+    const box = options.box;
+    if (!(box instanceof SandboxBox) || this.#boxes.get(box.id) !== box) {
+      throw new SandboxOptionError('Expected `box` to be a live box created by this sandbox');
+    }
+    const { argv } = options;
+    if (
+      !Array.isArray(argv) ||
+      argv.length === 0 ||
+      argv.some((arg) => typeof arg !== 'string' || arg.includes('\0'))
+    ) {
+      throw new SandboxOptionError(
+        `Expected \`argv\` to be a non-empty array of strings without NUL bytes, got ${describeValue(argv)}`,
+      );
+    }
+    if (argv[0] === '') throw new SandboxOptionError('Expected `argv[0]` to name a program, got an empty string');
+    const stdin = options.stdin;
+    if (stdin !== undefined && typeof stdin !== 'string' && !(stdin instanceof Uint8Array)) {
+      throw new SandboxOptionError(`Expected \`stdin\` to be a string or Uint8Array, got ${describeValue(stdin)}`);
+    }
+    const env = options.env ?? {};
+    if (typeof env !== 'object' || env === null) {
+      throw new SandboxOptionError(`Expected \`env\` to be an object of strings, got ${describeValue(env)}`);
+    }
+    for (const [key, value] of Object.entries(env)) {
+      if (key === '' || key.includes('=') || key.includes('\0') || typeof value !== 'string' || value.includes('\0')) {
+        throw new SandboxOptionError(`Expected \`env.${key}\` to be a string variable, got ${describeValue(value)}`);
+      }
+    }
+    const cwd = path.resolve(box.dir, options.cwd ?? '.');
+    if (cwd !== box.dir && !cwd.startsWith(`${box.dir}/`)) {
+      throw new SandboxOptionError(`Expected \`cwd\` to stay inside the box, got ${describeValue(options.cwd)}`);
+    }
+    const readOnlyPaths = options.readOnlyPaths ?? [];
+    for (const item of readOnlyPaths) {
+      if (typeof item !== 'string' || !path.isAbsolute(item) || !existsSync(item)) {
+        throw new SandboxOptionError(
+          `Expected \`readOnlyPaths\` to hold existing absolute paths, got ${describeValue(item)}`,
+        );
+      }
+    }
+    const limits = resolveLimits(options.limits);
+    if (box.busy) throw new BoxBusyError(box.id);
+    if (options.signal?.aborted) {
+      return { ...internalResult('aborted before start'), status: 'aborted' };
+    }
+    box.busy = true;
+    try {
+      return await this.#execute(box, argv, { stdin, env, cwd, readOnlyPaths, limits, signal: options.signal });
+    } finally {
+      box.busy = false;
+    }
+  }
+
+  async #execute(
+    box: SandboxBox,
+    argv: string[],
+    run: {
+      stdin: string | Uint8Array | undefined;
+      env: Record<string, string>;
+      cwd: string;
+      readOnlyPaths: string[];
+      limits: RunLimits;
+      signal: AbortSignal | undefined;
+    },
+  ): Promise<RunResult> {
+    const { limits } = run;
+    const namespaces = this.#bwrap !== null && this.#layout !== null;
+    let cg: RunCgroup | null = null;
+    try {
+      cg = box.cgroup?.prepare(limits) ?? null;
+      await box.resize(limits.diskBytes);
+    } catch (error) {
+      cg?.release();
+      return internalResult(`preparing box ${box.id} failed: ${(error as Error).message}`);
+    }
+
+    const env: Record<string, string> = {
+      PATH: sandboxPath,
+      HOME: box.dir,
+      LANG: 'C.UTF-8',
+      TMPDIR: namespaces ? '/tmp' : box.dir,
+      ...run.env,
+    };
+    let command: string[] = argv;
+    if (namespaces && this.#bwrap && this.#layout) {
+      const ro = run.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]);
+      command = [
+        this.#bwrap,
+        ...this.#layout.common,
+        ...(limits.network ? this.#layout.network : ['--unshare-net']),
+        '--size',
+        String(limits.diskBytes),
+        '--tmpfs',
+        '/tmp',
+        '--bind',
+        box.dir,
+        box.dir,
+        ...ro,
+        '--chdir',
+        run.cwd,
+        '--',
+        ...argv,
+      ];
+    }
+
+    // The wrapper: joins the cgroups and sets rlimits before anything of the run exists, then execs. Failures
+    // of its own go to fd 3 so they cannot be confused with the program's output.
+    const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
+    const lines = [
+      'f(){ echo "sandbox: $1" >&3; exit 125; }',
+      ...(cg?.joinFiles ?? []).map((file) => `echo $$ > '${file}' || f 'cannot join cgroup ${file}'`),
+      "ulimit -c 0 || f 'ulimit -c'",
+      `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
+      `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
+      `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
+    ];
+    if (!cg) {
+      lines.push(`ulimit -d ${Math.ceil(limits.memoryBytes / 1024)} || f 'ulimit -d'`);
+      // RLIMIT_NPROC counts every process of the uid: the wrapper and bwrap's two, and without a per-box
+      // uid all of the server's own.
+      const others = box.uid === null ? pidsOfUid(process.getuid?.() ?? 0).length : 0;
+      const nproc = limits.processes + (namespaces ? 3 : 1) + others;
+      lines.push(`ulimit -p ${nproc} || f 'ulimit -p'`);
+      // Not exec: the shell stays to report the CPU time of everything it waited for.
+      lines.push('"$@" 3>&-; s=$?; times >&3; exit $s');
+    } else if (box.cgroup?.joinNeedsRoot && box.uid !== null && this.#setpriv) {
+      lines.push(
+        `exec ${this.#setpriv} --reuid=${box.uid} --regid=${box.uid} --clear-groups --inh-caps=-all --bounding-set=-all -- "$@" 3>&-`,
+      );
+    } else {
+      lines.push('exec "$@" 3>&-');
+    }
+    const dropInSpawn = box.uid !== null && !box.cgroup?.joinNeedsRoot;
+    const wrapped = namespaces || !cg; // bwrap and a waiting shell report a signal as exit 128+n
+
+    const started = performance.now();
+    let subprocess: ReturnType<typeof spawnWrapper>;
+    try {
+      subprocess = spawnWrapper(lines.join('\n'), command, {
+        env,
+        cwd: namespaces ? box.dir : run.cwd,
+        stdin: run.stdin !== undefined,
+        ...(dropInSpawn ? { uid: box.uid as number, gid: box.uid as number } : {}),
+      });
+    } catch (error) {
+      cg?.release();
+      return internalResult(`starting the command failed: ${(error as Error).message}`);
+    }
+
+    const stdout = new CappedOutput(limits.stdoutBytes);
+    const stderr = new CappedOutput(limits.stderrBytes);
+    let control = '';
+    let outputLimit: 'stdout' | 'stderr' | null = null;
+    let reason: StopReason | null = null;
+    const pid = subprocess.pid;
+    const stop = (why: StopReason) => {
+      if (reason !== null) return;
+      reason = why;
+      if (pid !== undefined) killGroup(pid);
+      void cg?.killAll(2000);
+    };
+    subprocess.stdout?.on('data', (chunk: Buffer) => {
+      if (!stdout.push(chunk) && outputLimit === null) {
+        outputLimit = 'stdout';
+        stop('output');
+      }
+    });
+    subprocess.stderr?.on('data', (chunk: Buffer) => {
+      if (!stderr.push(chunk) && outputLimit === null) {
+        outputLimit = 'stderr';
+        stop('output');
+      }
+    });
+    const controlStream = subprocess.stdio[3] as NodeJS.ReadableStream | null;
+    controlStream?.on('data', (chunk: Buffer) => {
+      if (control.length < 4096) control += chunk.toString('utf8');
+    });
+    if (run.stdin !== undefined && subprocess.stdin) {
+      subprocess.stdin.on('error', () => {}); // EPIPE when the program does not read its input
+      subprocess.stdin.end(typeof run.stdin === 'string' ? Buffer.from(run.stdin) : run.stdin);
+    }
+
+    const wallTimer = setTimeout(() => stop('wall'), limits.wallTimeMs);
+    const cpuTimer = cg
+      ? setInterval(
+          () => {
+            const used = cg?.cpuTimeMs();
+            if (used != null && used >= limits.cpuTimeMs) stop('cpu');
+          },
+          Math.min(50, limits.cpuTimeMs),
+        )
+      : null;
+    const onAbort = () => stop('aborted');
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    let finish: (value: unknown) => void = () => {};
+    const tracker = { stop, done: new Promise((resolve) => (finish = resolve)) };
+    this.#running.add(tracker);
+
+    try {
+      const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>(
+        (resolve) => {
+          const child: ChildProcess = subprocess.nodeChildProcess;
+          child.once('exit', (code, signal) => resolve({ code, signal }));
+          child.once('error', (error) => resolve({ error }));
+        },
+      );
+      const wallTimeMs = performance.now() - started;
+      clearTimeout(wallTimer);
+      if (cpuTimer) clearInterval(cpuTimer);
+      run.signal?.removeEventListener('abort', onAbort);
+
+      // Nothing of the run may outlive it: its process group, its cgroup, every process of the box uid.
+      let internal: string | null = null;
+      if (pid !== undefined) killGroup(pid);
+      if (cg && !(await cg.killAll())) internal = 'processes of the run survived SIGKILL';
+      else if (!cg && box.uid !== null && !(await killUid(box.uid))) internal = `processes of uid ${box.uid} survive`;
+      await Promise.race([
+        Promise.all(
+          [subprocess.stdout, subprocess.stderr, controlStream].map(
+            (stream) =>
+              new Promise((resolve) => {
+                if (!stream || (stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded)
+                  resolve(null);
+                else stream.once('close', resolve);
+              }),
+          ),
+        ),
+        sleep(1000), // a daemon of a level without cgroup or uid may still hold a pipe
+      ]);
+      subprocess.stdout?.destroy();
+      subprocess.stderr?.destroy();
+      (controlStream as unknown as { destroy?: () => void } | null)?.destroy?.();
+      await subprocess.catch(() => {});
+
+      if ('error' in outcome) {
+        cg?.release();
+        return internalResult(`starting the command failed: ${outcome.error.message}`, wallTimeMs);
+      }
+      const measured = cg?.measure() ?? null;
+      cg?.release();
+      let exitCode = outcome.code;
+      let signal: string | null = outcome.signal;
+      const controlMessage = /^sandbox: (.*)$/m.exec(control)?.[1];
+      if (exitCode === 125 && controlMessage) internal = `sandbox wrapper failed: ${controlMessage}`;
+      if (signal === null && wrapped && exitCode !== null && exitCode > 128 && exitCode <= 128 + 64) {
+        signal = signalNames.get(exitCode - 128) ?? `SIG${exitCode - 128}`;
+        exitCode = null;
+      }
+      const cpuTimeMs = measured ? measured.cpuTimeMs : parseTimes(control);
+      const result: RunResult = {
+        status: 'ok',
+        exitCode,
+        signal,
+        timeout: null,
+        outputLimit,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        stdoutTruncated: stdout.overflowed,
+        stderrTruncated: stderr.overflowed,
+        wallTimeMs: Math.round(wallTimeMs * 1000) / 1000,
+        cpuTimeMs: cpuTimeMs === null ? null : Math.round(cpuTimeMs * 1000) / 1000,
+        memoryBytes: measured?.memoryBytes ?? null,
+        message: null,
+      };
+      const stoppedBy = reason as StopReason | null;
+      if (stoppedBy === 'aborted' || stoppedBy === 'closed') {
+        result.status = 'aborted';
+        result.message = stoppedBy === 'closed' ? 'the sandbox was closed' : 'aborted by the caller';
+      } else if (internal) {
+        result.status = 'internal';
+        result.message = internal;
+      } else if (outputLimit) {
+        result.status = 'output';
+        result.message = `${outputLimit} exceeded its limit of ${limits[outputLimit === 'stdout' ? 'stdoutBytes' : 'stderrBytes']} bytes`;
+      } else if (measured?.oomKilled) {
+        result.status = 'memory';
+        result.message = `memory limit of ${limits.memoryBytes} bytes exceeded`;
+      } else if (stoppedBy === 'wall') {
+        result.status = 'timeout';
+        result.timeout = 'wall';
+        result.message = `wall time limit of ${limits.wallTimeMs} ms exceeded`;
+      } else if (
+        stoppedBy === 'cpu' ||
+        signal === 'SIGXCPU' ||
+        (signal === 'SIGKILL' && cpuTimeMs !== null && cpuTimeMs >= limits.cpuTimeMs)
+      ) {
+        result.status = 'timeout';
+        result.timeout = 'cpu';
+        result.message = `CPU time limit of ${limits.cpuTimeMs} ms exceeded`;
+      } else if (signal) {
+        result.status = 'signaled';
+        result.message =
+          signal === 'SIGXFSZ' ? `file size limit of ${limits.fileSizeBytes} bytes exceeded` : `killed by ${signal}`;
+      } else if (exitCode !== 0) {
+        result.status = 'runtime-error';
+        result.message = `exit status ${exitCode}`;
+      }
+      return result;
+    } finally {
+      clearTimeout(wallTimer);
+      if (cpuTimer) clearInterval(cpuTimer);
+      this.#running.delete(tracker);
+      finish(null);
+    }
+  }
+
+  /** Runs a tiny self-test (echo, a limit, no network) and throws with the reason if it fails. */
+  async selfTest(): Promise<void> {
+    const box = await this.#createBox(this.#boxCount);
+    try {
+      const echo = await this.run({ box, argv: ['/bin/sh', '-c', 'echo ok; id -u'] });
+      const [word, uid] = echo.stdout.trim().split('\n');
+      if (echo.status !== 'ok' || word !== 'ok') {
+        throw new SelfTestError(`echo failed: status ${echo.status}, ${echo.message ?? ''} ${echo.stderr}`.trim());
+      }
+      if (box.uid !== null && uid !== String(box.uid)) {
+        throw new SelfTestError(`the command ran as uid ${uid}, expected the box uid ${box.uid}`);
+      }
+      const slow = await this.run({ box, argv: ['/bin/sleep', '5'], limits: { wallTimeMs: 200 } });
+      if (slow.status !== 'timeout') throw new SelfTestError(`a 200 ms wall limit gave status ${slow.status}`);
+      if (this.isolation.layers.namespaces.available) {
+        const net = await this.run({ box, argv: ['/bin/cat', '/proc/net/dev'] });
+        const interfaces = [...net.stdout.matchAll(/^\s*([^\s:]+):/gm)].map((m) => m[1]);
+        if (net.status !== 'ok' || interfaces.some((name) => name !== 'lo')) {
+          throw new SelfTestError(`the network namespace is not empty: ${interfaces.join(', ') || net.stderr}`);
+        }
+      }
+    } finally {
+      await box.destroy();
+    }
+  }
+
+  /** Kills anything still running, destroys the boxes and removes the cgroups this sandbox made. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const run of this.#running) run.stop('closed');
+    await Promise.all([...this.#running].map((run) => run.done));
+    for (const box of [...this.#boxes.values()]) await box.destroy();
+    await this.#cgroups?.close();
+    rmSync(path.join(this.workRoot, '.etc'), { recursive: true, force: true });
+  }
+}
+
+function spawnWrapper(
+  script: string,
+  command: string[],
+  options: { env: Record<string, string>; cwd: string; stdin: boolean; uid?: number; gid?: number },
+) {
+  return execa('/bin/sh', ['-c', script, 'sandbox', ...command], {
+    env: options.env,
+    extendEnv: false,
+    cwd: options.cwd,
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
+    detached: true, // its own process group, killed as a whole
+    cleanup: true,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
+  });
+}
