@@ -13,16 +13,23 @@ export const LanguagesV1ResponseSchema = z
 export type LanguagesV1Response = z.infer<typeof LanguagesV1ResponseSchema>;
 
 export const RunV1RequestSchema = z
-  .object({
-    source: z
-      .string({ error: '"source" must be a string' })
-      .min(1, { error: '"source" must not be empty' })
-      .openapi({ example: 'print("hello world")' }),
-    language: z
-      .string({ error: '"language" must be a string' })
-      .min(1, { error: '"language" must not be empty' })
-      .openapi({ example: 'python3' }),
-  })
+  .object(
+    {
+      source: z
+        .string({
+          error: (issue) => (issue.input === undefined ? '"source" is required' : '"source" must be a string'),
+        })
+        .min(1, { error: '"source" must not be empty' })
+        .openapi({ example: 'print("hello world")' }),
+      language: z
+        .string({
+          error: (issue) => (issue.input === undefined ? '"language" is required' : '"language" must be a string'),
+        })
+        .min(1, { error: '"language" must not be empty' })
+        .openapi({ example: 'python3' }),
+    },
+    { error: 'the body must be a JSON object with "source" and "language"' },
+  )
   .openapi('RunV1Request');
 export type RunV1Request = z.infer<typeof RunV1RequestSchema>;
 
@@ -70,25 +77,35 @@ export function fileNameProblem(name: string): string | null {
   return null;
 }
 
-export const FileEncodingSchema = z.enum(['utf8', 'base64', 'hex']);
+export const FileEncodingSchema = z.enum(['utf8', 'base64', 'hex'], {
+  error: 'file "encoding" must be utf8, base64 or hex',
+});
 export type FileEncoding = z.infer<typeof FileEncodingSchema>;
 
 export const ExecuteFileSchema = z
-  .object({
-    name: z
-      .string({ error: 'file "name" must be a string' })
-      .superRefine((name, ctx) => {
-        const problem = fileNameProblem(name);
-        if (problem) ctx.addIssue({ code: 'custom', message: `file name "${name}" ${problem}` });
-      })
-      .optional()
-      .openapi({
-        example: 'main.py',
-        description: "Relative path inside the box; default: the language's usual name.",
-      }),
-    content: z.string({ error: 'file "content" must be a string' }).openapi({ example: 'print("hello world")' }),
-    encoding: FileEncodingSchema.optional().openapi({ description: 'How `content` is encoded (default utf8).' }),
-  })
+  .object(
+    {
+      name: z
+        .string({ error: 'file "name" must be a string' })
+        .superRefine((name, ctx) => {
+          const problem = fileNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: `file name "${name}" ${problem}` });
+        })
+        .optional()
+        .openapi({
+          example: 'main.py',
+          description: "Relative path inside the box; default: the language's usual name.",
+        }),
+      content: z
+        .string({
+          error: (issue) =>
+            issue.input === undefined ? 'file "content" is required' : 'file "content" must be a string',
+        })
+        .openapi({ example: 'print("hello world")' }),
+      encoding: FileEncodingSchema.optional().openapi({ description: 'How `content` is encoded (default utf8).' }),
+    },
+    { error: 'each file must be an object {name?, content, encoding?}' },
+  )
   .openapi('ExecuteFile');
 export type ExecuteFile = z.infer<typeof ExecuteFileSchema>;
 
@@ -108,29 +125,39 @@ const bytes = (what: string) =>
     .openapi({ description: `${what} in bytes; -1 or absent = the server maximum.` });
 
 export const ExecuteRequestSchema = z
-  .object({
-    language: z
-      .string({ error: '"language" must be a string' })
-      .min(1, { error: '"language" must not be empty' })
-      .openapi({ example: 'python' }),
-    version: z
-      .string({ error: '"version" must be a string' })
-      .min(1, { error: '"version" must not be empty' })
-      .optional()
-      .openapi({ example: '*', description: 'Exact version, a semver range, or `*` (the default).' }),
-    files: z
-      .array(ExecuteFileSchema, { error: '"files" must be an array of {name?, content, encoding?}' })
-      .min(1, { error: '"files" must hold at least one file (the first is the main file)' })
-      .openapi({ description: 'The first file is the main file.' }),
-    stdin: z.string({ error: '"stdin" must be a string' }).optional(),
-    args: z.array(z.string(), { error: '"args" must be an array of strings' }).optional(),
-    compile_timeout: ms('compile_timeout'),
-    run_timeout: ms('run_timeout'),
-    compile_cpu_time: ms('compile_cpu_time'),
-    run_cpu_time: ms('run_cpu_time'),
-    compile_memory_limit: bytes('compile_memory_limit'),
-    run_memory_limit: bytes('run_memory_limit'),
-  })
+  .object(
+    {
+      language: z
+        .string({
+          error: (issue) => (issue.input === undefined ? '"language" is required' : '"language" must be a string'),
+        })
+        .min(1, { error: '"language" must not be empty' })
+        .openapi({ example: 'python' }),
+      version: z
+        .string({ error: '"version" must be a string' })
+        .min(1, { error: '"version" must not be empty' })
+        .optional()
+        .openapi({ example: '*', description: 'Exact version, a semver range, or `*` (the default).' }),
+      files: z
+        .array(ExecuteFileSchema, {
+          error: (issue) =>
+            issue.input === undefined
+              ? '"files" is required: [{name?, content, encoding?}]'
+              : '"files" must be an array of {name?, content, encoding?}',
+        })
+        .min(1, { error: '"files" must hold at least one file (the first is the main file)' })
+        .openapi({ description: 'The first file is the main file.' }),
+      stdin: z.string({ error: '"stdin" must be a string' }).optional(),
+      args: z.array(z.string(), { error: '"args" must be an array of strings' }).optional(),
+      compile_timeout: ms('compile_timeout'),
+      run_timeout: ms('run_timeout'),
+      compile_cpu_time: ms('compile_cpu_time'),
+      run_cpu_time: ms('run_cpu_time'),
+      compile_memory_limit: bytes('compile_memory_limit'),
+      run_memory_limit: bytes('run_memory_limit'),
+    },
+    { error: 'the body must be a JSON object with "language" and "files"' },
+  )
   .openapi('ExecuteRequest');
 export type ExecuteRequest = z.input<typeof ExecuteRequestSchema>;
 
