@@ -46,7 +46,8 @@ function startTimeOf(pid: number): string | undefined {
 
 function ownerIsGone(owner: Owner, markerAgeMs: number): boolean {
   if (owner.host === hostname() && owner.bootId === bootId()) {
-    return owner.pid === process.pid || startTimeOf(owner.pid) !== owner.startTime;
+    // A restarted container reuses pids (often 1): the start time tells the old owner from us.
+    return startTimeOf(owner.pid) !== owner.startTime;
   }
   // Another host (a shared volume): only a marker that stopped being touched tells.
   return markerAgeMs > STALE_MS;
