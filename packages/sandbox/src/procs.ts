@@ -1,13 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Pids of every process whose real uid is `uid` (a /proc scan: used where no cgroup lists a run's processes). */
+/**
+ * Pids of every live process whose real uid is `uid` (a /proc scan: used where no cgroup lists a run's
+ * processes). Zombies are left out: they run nothing and hold nothing; bubblewrap's init can linger as one
+ * until PID 1 reaps it.
+ */
 export function pidsOfUid(uid: number): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const match = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      if (match && Number(match[1]) === uid) pids.push(Number(entry));
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const match = /^Uid:\s+(\d+)/m.exec(status);
+      if (match && Number(match[1]) === uid && !/^State:\s+Z/m.test(status)) pids.push(Number(entry));
     } catch {
       // exited while we looked
     }

@@ -578,9 +578,9 @@ export class Sandbox {
           [subprocess.stdout, subprocess.stderr, controlStream].map(
             (stream) =>
               new Promise((resolve) => {
-                if (!stream || (stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded)
-                  resolve(null);
-                else stream.once('close', resolve);
+                const readable = stream as (NodeJS.ReadableStream & { closed?: boolean; destroyed?: boolean }) | null;
+                if (!readable || readable.closed || readable.destroyed) resolve(null);
+                else readable.once('close', resolve);
               }),
           ),
         ),

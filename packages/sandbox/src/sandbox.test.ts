@@ -1,0 +1,173 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BoxBusyError, IsolationUnavailableError, SandboxOptionError } from './errors.ts';
+import type { IsolationLayer, IsolationLevel } from './isolation.ts';
+import { Sandbox } from './sandbox.ts';
+import { expectNothingLeft, hasGcc, makeSandbox, skipReason, type TestSandbox } from './test-support.ts';
+
+const levels: Array<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
+  { level: 'full', disable: [] },
+  { level: 'namespaces', disable: ['cgroups'] },
+  { level: 'basic', disable: ['cgroups', 'namespaces'] },
+];
+
+describe.each(levels)('at level $level', ({ level, disable }) => {
+  let t: TestSandbox;
+  let available = false;
+
+  beforeAll(async () => {
+    t = await makeSandbox(disable);
+    available = t.sandbox.isolation.level === level;
+    if (!available) console.info(`[sandbox test] level ${level} is not available here: skipping its cases`);
+  });
+  afterAll(() => t?.cleanup());
+
+  it('runs a command with stdin, args and a scrubbed environment', async (ctx) => {
+    if (!available) ctx.skip();
+    process.env.SANDBOX_TEST_SECRET = 'server-secret';
+    const box = await t.sandbox.createBox(0);
+    const result = await t.sandbox.run({
+      box,
+      argv: ['sh', '-c', 'cat; echo "$1"; env | sort', 'sh', 'arg one'],
+      stdin: 'from stdin\n',
+      env: { EXTRA: 'yes' },
+    });
+    delete process.env.SANDBOX_TEST_SECRET;
+    expect(result.status).toBe('ok');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('from stdin\narg one\n');
+    expect(result.stdout).toContain('EXTRA=yes');
+    expect(result.stdout).toContain(`HOME=${box.dir}`);
+    expect(result.stdout).not.toContain('server-secret');
+    expect(result.wallTimeMs).toBeGreaterThan(0);
+    if (level === 'full') {
+      expect(result.cpuTimeMs).not.toBeNull();
+      expect(result.memoryBytes).toBeGreaterThan(0);
+    }
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
+  it('reports exit codes and signals', async (ctx) => {
+    if (!available) ctx.skip();
+    const box = await t.sandbox.createBox(1);
+    const failed = await t.sandbox.run({ box, argv: ['sh', '-c', 'echo oops >&2; exit 3'] });
+    expect(failed).toMatchObject({ status: 'runtime-error', exitCode: 3, signal: null, stderr: 'oops\n' });
+    const killed = await t.sandbox.run({ box, argv: ['sh', '-c', 'kill -SEGV $$'] });
+    expect(killed).toMatchObject({ status: 'signaled', exitCode: null, signal: 'SIGSEGV' });
+    const missing = await t.sandbox.run({ box, argv: ['no-such-program'] });
+    expect(missing.status).toBe('runtime-error');
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
+  it('stops at the wall time and at the CPU time, saying which', async (ctx) => {
+    if (!available) ctx.skip();
+    const box = await t.sandbox.createBox(2);
+    const sleeper = await t.sandbox.run({ box, argv: ['sleep', '30'], limits: { wallTimeMs: 300 } });
+    expect(sleeper).toMatchObject({ status: 'timeout', timeout: 'wall' });
+    const spinner = await t.sandbox.run({
+      box,
+      argv: ['sh', '-c', 'while :; do :; done'],
+      limits: { cpuTimeMs: 300, wallTimeMs: 20_000 },
+    });
+    expect(spinner).toMatchObject({ status: 'timeout', timeout: 'cpu' });
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
+  it('caps output and kills no process it should not', async (ctx) => {
+    if (!available) ctx.skip();
+    const box = await t.sandbox.createBox(3);
+    const result = await t.sandbox.run({
+      box,
+      argv: ['sh', '-c', 'sleep 1000 & yes'],
+      limits: { stdoutBytes: 1000 },
+    });
+    expect(result).toMatchObject({ status: 'output', outputLimit: 'stdout', stdoutTruncated: true });
+    expect(result.stdout.length).toBe(1000);
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
+  it('keeps the box between two runs (compile then run)', async (ctx) => {
+    if (!available) ctx.skip();
+    if (skipReason(!hasGcc(), 'gcc is not installed')) ctx.skip();
+    const box = await t.sandbox.createBox(0);
+    writeFileSync(path.join(box.dir, 'main.c'), '#include <stdio.h>\nint main(){puts("compiled");return 0;}\n');
+    const compile = await t.sandbox.run({
+      box,
+      argv: ['gcc', '-o', 'main', 'main.c'],
+      limits: { wallTimeMs: 30_000, cpuTimeMs: 30_000, memoryBytes: 512 * 1024 * 1024 },
+    });
+    expect(compile.stderr).toBe('');
+    expect(compile.status).toBe('ok');
+    const run = await t.sandbox.run({ box, argv: ['./main'] });
+    expect(run).toMatchObject({ status: 'ok', stdout: 'compiled\n' });
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+});
+
+describe('Sandbox', () => {
+  let t: TestSandbox;
+  beforeAll(async () => {
+    t = await makeSandbox();
+  });
+  afterAll(() => t?.cleanup());
+
+  it('reports the level and why a layer is missing', () => {
+    const { isolation } = t.sandbox;
+    expect(['basic', 'namespaces', 'full']).toContain(isolation.level);
+    expect(isolation.layers.process.available).toBe(true);
+    for (const layer of Object.values(isolation.layers)) expect(layer.detail).not.toBe('');
+  });
+
+  it('passes its self-test', async () => {
+    await t.sandbox.selfTest();
+  });
+
+  it('gives the full level when the host allows it and refuses it when a layer is disabled', async (ctx) => {
+    if (skipReason(t.sandbox.isolation.level !== 'full', 'this host cannot give the full level')) ctx.skip();
+    const full = await Sandbox.create({ workRoot: path.join(t.workRoot, 'full'), requireLevel: 'full' });
+    expect(full.isolation.level).toBe('full');
+    await full.close();
+    await expect(
+      Sandbox.create({ workRoot: path.join(t.workRoot, 'weak'), requireLevel: 'full', disable: ['cgroups'] }),
+    ).rejects.toThrow(IsolationUnavailableError);
+  });
+
+  it('aborts a run on the signal and before it starts', async () => {
+    const box = await t.sandbox.createBox(0);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const result = await t.sandbox.run({ box, argv: ['sleep', '30'], signal: controller.signal });
+    expect(result.status).toBe('aborted');
+    const again = await t.sandbox.run({ box, argv: ['true'], signal: controller.signal });
+    expect(again.status).toBe('aborted');
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
+  it('runs one command at a time per box', async () => {
+    const box = await t.sandbox.createBox(1);
+    const first = t.sandbox.run({ box, argv: ['sleep', '0.3'] });
+    await expect(t.sandbox.run({ box, argv: ['true'] })).rejects.toThrow(BoxBusyError);
+    expect((await first).status).toBe('ok');
+    await box.destroy();
+  });
+
+  it('rejects invalid options with a message that quotes them', async () => {
+    const box = await t.sandbox.createBox(2);
+    await expect(t.sandbox.run({ box, argv: [] as never })).rejects.toThrow(SandboxOptionError);
+    await expect(t.sandbox.run({ box, argv: ['a\0b'] })).rejects.toThrow(/NUL/);
+    await expect(t.sandbox.run({ box, argv: ['true'], cwd: '../..' })).rejects.toThrow(/inside the box/);
+    await expect(t.sandbox.run({ box, argv: ['true'], limits: { memoryBytes: 1 } })).rejects.toThrow(
+      /limits.memoryBytes/,
+    );
+    await expect(t.sandbox.createBox(99)).rejects.toThrow(/`id` to be an integer from 0 to 3, got `99`/);
+    await expect(Sandbox.create({ workRoot: 'relative' })).rejects.toThrow(/absolute path/);
+    await box.destroy();
+  });
+});
