@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { healthRoutes, type Logger, type RequestLogVariables, requestLog } from '@repo/service';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { Registry } from 'prom-client';
+import packageJson from '../package.json' with { type: 'json' };
+import type { Config } from './config.ts';
+import { BadFilesError } from './executor.ts';
+import { apiKeys } from './http/auth.ts';
+import { ApiError, errorResponse } from './http/errors.ts';
+import { rateLimit } from './http/rate-limit.ts';
+import { UnknownRuntimeError } from './languages.ts';
+import { LimitAboveMaximumError } from './limits.ts';
+import { PoolBusyError, PoolClosedError } from './pool.ts';
+import { v1Routes } from './routes/v1.ts';
+import { v2Routes } from './routes/v2.ts';
+import type { Runner } from './runner.ts';
+
+export const maxBodyBytes = 1024 * 1024;
+
+export interface AppDependencies {
+  config: Config;
+  runner: Runner;
+  logger: Logger;
+  registry: Registry;
+}
+
+// The original read any body as JSON whatever its Content-Type (curl -d sends form encoding): so do we.
+const jsonWhateverTheContentType: MiddlewareHandler = async function jsonWhateverTheContentType(c, next) {
+  if (c.req.method === 'POST' && !/^application\/([\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
+    const headers = new Headers(c.req.raw.headers);
+    headers.set('content-type', 'application/json');
+    c.req.raw = new Request(c.req.raw, { headers });
+  }
+  await next();
+};
+
+// Browsers accept 204, but the original answered preflights with 200 and its clients' tests expect that.
+const preflightOk: MiddlewareHandler = async function preflightOk(c, next) {
+  await next();
+  if (c.req.method === 'OPTIONS' && c.res.status === 204) {
+    c.res = new Response(null, { status: 200, headers: c.res.headers });
+  }
+};
+
+function notBuiltPage(webRoot: string): string {
+  return [
+    'code-runner is running, but its web page is not built.',
+    '',
+    `Expected the built page in ${webRoot}`,
+    'Build it with:  pnpm --filter runner-web build',
+    '(or point WEB_ROOT at a folder with index.html).',
+    '',
+    'The API works without it: /api/v1/languages, /api/v2/runtimes, /docs.',
+    '',
+  ].join('\n');
+}
+
+/** The HTTP app of code-runner, built from its dependencies; it never listens (main.ts does). */
+export function createApp(deps: AppDependencies) {
+  const { config, runner, logger, registry } = deps;
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>();
+
+  app.use('*', requestLog(logger));
+  app.use('/api/*', preflightOk);
+  const origins = config.CORS_ORIGINS;
+  app.use(
+    '/api/*',
+    cors({
+      origin: !origins || origins.includes('*') ? '*' : origins,
+      allowHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Request-Id'],
+      exposeHeaders: [
+        'Retry-After',
+        'X-Request-Id',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+      ],
+      maxAge: 600,
+    }),
+  );
+  if (config.RUNNER_API_KEYS?.length) app.use('/api/*', apiKeys({ keys: config.RUNNER_API_KEYS }));
+  if (config.RATE_LIMIT_PER_MINUTE > 0) app.use('/api/*', rateLimit({ perMinute: config.RATE_LIMIT_PER_MINUTE }));
+  app.use('/api/*', jsonWhateverTheContentType);
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => {
+        runner.metrics.rejected.inc({ reason: 'too large' });
+        return errorResponse(c, 413, `the body is larger than ${maxBodyBytes} bytes (1 MiB)`);
+      },
+    }),
+  );
+
+  app.route('/api/v1', v1Routes({ runner, logSource: config.LOG_SOURCE }));
+  app.route('/api/v2', v2Routes({ runner, logSource: config.LOG_SOURCE }));
+  app.route('/', healthRoutes({ registry, readiness: () => runner.readiness() }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Only when the server sets RUNNER_API_KEYS; `X-API-Key: <key>` works too.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'code-runner',
+      version: packageJson.version,
+      description:
+        "Runs source code in a sandbox. v1 is the original API; v2 is Piston's (plus /api/v2/info and the ML status).",
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'code-runner API' }));
+
+  const webRoot = path.resolve(config.WEB_ROOT);
+  let serveWeb: MiddlewareHandler | undefined;
+  app.get('*', async function webPage(c, next) {
+    if (c.req.path.startsWith('/api/')) return next();
+    // Checked per request so a page built after the start is served without a restart.
+    if (existsSync(path.join(webRoot, 'index.html'))) {
+      serveWeb ??= serveStatic({ root: webRoot });
+      return serveWeb(c, next);
+    }
+    if (c.req.path === '/') return c.text(notBuiltPage(webRoot), 200);
+    return next();
+  });
+
+  app.notFound((c) => errorResponse(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+
+  app.onError((error, c) => {
+    if (
+      error instanceof UnknownRuntimeError ||
+      error instanceof LimitAboveMaximumError ||
+      error instanceof BadFilesError
+    ) {
+      runner.metrics.rejected.inc({ reason: 'invalid' });
+      return errorResponse(c, 400, error.message);
+    }
+    if (error instanceof PoolBusyError) {
+      runner.metrics.rejected.inc({ reason: 'busy' });
+      return errorResponse(c, 503, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
+    }
+    if (error instanceof PoolClosedError) return errorResponse(c, 503, error.message, { 'Retry-After': '5' });
+    if (error instanceof ApiError) return errorResponse(c, error.status, error.message, error.headers);
+    if (error instanceof HTTPException) {
+      if (error.status === 400 && /malformed json/i.test(error.message)) {
+        return errorResponse(c, 400, 'the body is not valid JSON');
+      }
+      return errorResponse(c, error.status, error.message);
+    }
+    if (c.req.raw.signal.aborted) {
+      // The client went away: nobody reads this answer.
+      return errorResponse(c, 499 as 400, 'the client closed the request');
+    }
+    (c.var.logger ?? logger).error({ err: error }, 'unhandled error');
+    return errorResponse(c, 500, 'internal error');
+  });
+  return app;
+}

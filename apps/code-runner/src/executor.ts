@@ -1,0 +1,171 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ExecuteFile } from '@repo/runner-api';
+import type { RunResult, Sandbox } from '@repo/sandbox';
+import type { Logger } from '@repo/service';
+import { CompileCache, type CompileOutcome } from './compile-cache.ts';
+import { expandArgv, type LanguageRuntime } from './languages.ts';
+import type { StageLimits } from './limits.ts';
+import type { Pool } from './pool.ts';
+
+/** The files of a request cannot be used as they are; the message says why. */
+export class BadFilesError extends Error {
+  override name = 'BadFilesError';
+}
+
+export interface PreparedFile {
+  name: string;
+  content: Buffer;
+}
+
+const base64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const hex = /^(?:[0-9a-fA-F]{2})*$/;
+
+function decode(file: ExecuteFile, index: number): Buffer {
+  const { content } = file;
+  switch (file.encoding ?? 'utf8') {
+    case 'base64':
+      if (content.replace(/\s+/g, '').length % 4 !== 0 || !base64.test(content.replace(/\s+/g, ''))) {
+        throw new BadFilesError(`files[${index}].content is not valid base64`);
+      }
+      return Buffer.from(content, 'base64');
+    case 'hex':
+      if (!hex.test(content)) throw new BadFilesError(`files[${index}].content is not valid hex (pairs of 0-9a-f)`);
+      return Buffer.from(content, 'hex');
+    default:
+      return Buffer.from(content, 'utf8');
+  }
+}
+
+/** Names and decodes the files of a request: the first is the main file, named like the language expects. */
+export function prepareFiles(runtime: LanguageRuntime, files: readonly ExecuteFile[]): PreparedFile[] {
+  const { spec } = runtime;
+  const prepared = files.map((file, index): PreparedFile => {
+    const content = decode(file, index);
+    if (file.name !== undefined) return { name: file.name, content };
+    if (index > 0) return { name: `file${index}.code`, content };
+    const derived = spec.fileNameFromSource?.pattern.exec(content.toString('utf8'))?.[1];
+    return { name: derived ? `${derived}${spec.fileNameFromSource?.suffix ?? ''}` : spec.fileName, content };
+  });
+  const seen = new Set<string>();
+  for (const file of prepared) {
+    if (seen.has(file.name)) throw new BadFilesError(`two files are named "${file.name}"; names must be unique`);
+    seen.add(file.name);
+  }
+  // A file may not sit where another is used as a directory ("a" and "a/b").
+  for (const name of seen) {
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (seen.has(prefix)) throw new BadFilesError(`"${prefix}" is both a file and the directory of "${name}"`);
+    }
+  }
+  return prepared;
+}
+
+export interface ExecutionJob {
+  runtime: LanguageRuntime;
+  files: PreparedFile[];
+  stdin: string;
+  args: string[];
+  limits: StageLimits;
+  signal?: AbortSignal;
+}
+
+export interface ExecutionResult {
+  /** Present for compiled languages. */
+  compile?: CompileOutcome;
+  /** Null when the compile stage failed and the program was not run. */
+  run: RunResult | null;
+}
+
+export interface ExecutorOptions {
+  sandbox: Pick<Sandbox, 'run'>;
+  pool: Pool;
+  cache: CompileCache;
+  logger: Logger;
+  /** The box's files are hard-linked from the cache only when the code runs as another user than the server. */
+  linkCachedArtifacts: boolean;
+}
+
+/** Runs one job: a box from the pool, the files, the compile stage (or the cache), the run stage; the box goes back. */
+export class Executor {
+  readonly #options: ExecutorOptions;
+
+  constructor(options: ExecutorOptions) {
+    this.#options = options;
+  }
+
+  async execute(job: ExecutionJob): Promise<ExecutionResult> {
+    const { sandbox, pool, cache } = this.#options;
+    const { runtime } = job;
+    const lease = await pool.acquire(job.signal);
+    try {
+      const box = lease.box;
+      for (const file of job.files) {
+        const target = path.join(box.dir, file.name);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, file.content, { mode: 0o644, flag: 'wx' });
+      }
+      const main = job.files[0]?.name ?? runtime.spec.fileName;
+      const sources = [
+        main,
+        ...job.files
+          .map((f) => f.name)
+          .filter((name) => name !== main && runtime.spec.sourceExtensions.includes(path.extname(name))),
+      ];
+      const common = {
+        box,
+        env: runtime.spec.env,
+        readOnlyPaths: runtime.readOnlyPaths,
+        signal: job.signal,
+      };
+
+      let compile: CompileOutcome | undefined;
+      const compileTemplate = runtime.spec.compile;
+      if (compileTemplate) {
+        const argv = expandArgv(runtime, compileTemplate, {
+          main,
+          sources,
+          args: [],
+          memoryBytes: job.limits.compile.memoryBytes,
+        });
+        const key = CompileCache.key({
+          language: runtime.spec.name,
+          version: runtime.version,
+          argv,
+          env: runtime.spec.env ?? {},
+          limits: job.limits.compile,
+          files: job.files.map((f) => [f.name, f.content.toString('base64')]),
+        });
+        compile = await cache.compileInBox({
+          key,
+          boxDir: box.dir,
+          ignore: runtime.spec.cacheIgnore,
+          link: this.#options.linkCachedArtifacts,
+          compile: () => sandbox.run({ ...common, argv, limits: job.limits.compile }),
+        });
+        this.#logInternal(compile.result, 'compile');
+        if (compile.result.status !== 'ok') return { compile, run: null };
+      }
+
+      const argv = expandArgv(runtime, runtime.spec.run, {
+        main,
+        sources,
+        args: job.args,
+        memoryBytes: job.limits.run.memoryBytes,
+      });
+      const run = await sandbox.run({ ...common, argv, stdin: job.stdin, limits: job.limits.run });
+      this.#logInternal(run, 'run');
+      return compile ? { compile, run } : { run };
+    } finally {
+      lease.release();
+    }
+  }
+
+  #logInternal(result: RunResult, stage: string): void {
+    if (result.status === 'internal') {
+      this.#options.logger.error({ stage, message: result.message }, 'sandbox internal error');
+    }
+  }
+}

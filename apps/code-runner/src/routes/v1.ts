@@ -1,0 +1,87 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import {
+  ErrorV1Schema,
+  LanguagesV1ResponseSchema,
+  RunV1RequestSchema,
+  type RunV1Response,
+  RunV1ResponseSchema,
+} from '@repo/runner-api';
+import type { RequestLogVariables } from '@repo/service';
+import type { ExecutionResult } from '../executor.ts';
+import { prepareFiles } from '../executor.ts';
+import { describeIssues } from '../http/errors.ts';
+import { findRuntimeV1 } from '../languages.ts';
+import { resolveLimits } from '../limits.ts';
+import type { Runner } from '../runner.ts';
+import { v1Error } from '../stage.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  400: json(ErrorV1Schema, 'Not JSON, a missing or empty field, or an unknown language'),
+  401: json(ErrorV1Schema, 'An API key is required (when the server has keys)'),
+  413: json(ErrorV1Schema, 'The body is over 1 MiB'),
+  429: json(ErrorV1Schema, 'Rate limited; see Retry-After'),
+  503: json(ErrorV1Schema, 'Every box is busy; see Retry-After'),
+  500: json(ErrorV1Schema, 'Internal error'),
+};
+
+const languagesRoute = createRoute({
+  method: 'get',
+  path: '/languages',
+  summary: 'The v1 names of the languages this server can run now',
+  tags: ['v1'],
+  responses: { 200: json(LanguagesV1ResponseSchema, 'Language names'), 401: errors[401], 429: errors[429] },
+});
+
+const runRoute = createRoute({
+  method: 'post',
+  path: '/run',
+  summary: 'Compile (where needed) and run one source file',
+  tags: ['v1'],
+  request: { body: { content: { 'application/json': { schema: RunV1RequestSchema } }, required: true } },
+  responses: { 200: json(RunV1ResponseSchema, 'What the program printed and why it ended'), ...errors },
+});
+
+/** The v1 answer: the compiler's output and its failure when the compile failed, else the run's. */
+export function toRunV1Response(result: ExecutionResult): RunV1Response {
+  const compile = result.compile?.result;
+  if (compile && compile.status !== 'ok') {
+    return { stdout: compile.stdout, stderr: compile.stderr, error: `compilation failed: ${v1Error(compile)}` };
+  }
+  const run = result.run;
+  if (!run) return { stdout: '', stderr: '', error: 'internal error' };
+  return { stdout: run.stdout, stderr: run.stderr, error: v1Error(run) };
+}
+
+/** `/api/v1`: the original API (`{"error": "..."}` on failure). */
+export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
+  const { runner } = deps;
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json({ error: describeIssues(result.error) }, 400);
+    },
+  });
+  return app
+    .openapi(languagesRoute, (c) => c.json({ languages: runner.runtimes.map((r) => r.spec.v1Name) }, 200))
+    .openapi(runRoute, async (c) => {
+      const body = c.req.valid('json');
+      const runtime = findRuntimeV1(runner.runtimes, body.language);
+      c.var.logger?.debug(
+        {
+          language: runtime.spec.name,
+          sourceBytes: body.source.length,
+          ...(deps.logSource ? { source: body.source } : {}),
+        },
+        'run v1',
+      );
+      const result = await runner.execute({
+        runtime,
+        files: prepareFiles(runtime, [{ content: body.source }]),
+        stdin: '',
+        args: [],
+        limits: resolveLimits({}, runner.maxima),
+        signal: c.req.raw.signal,
+      });
+      return c.json(toRunV1Response(result), 200);
+    });
+}

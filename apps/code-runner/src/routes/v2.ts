@@ -1,0 +1,126 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import {
+  ErrorV2Schema,
+  ExecuteRequestSchema,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
+  type InfoResponse,
+  InfoResponseSchema,
+  type Runtime,
+  RuntimesResponseSchema,
+} from '@repo/runner-api';
+import type { RequestLogVariables } from '@repo/service';
+import packageJson from '../../package.json' with { type: 'json' };
+import { prepareFiles } from '../executor.ts';
+import { describeIssues } from '../http/errors.ts';
+import { findRuntime, type LanguageRuntime } from '../languages.ts';
+import { resolveLimits } from '../limits.ts';
+import type { Runner } from '../runner.ts';
+import { notRunStage, toStage } from '../stage.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  400: json(ErrorV2Schema, 'Invalid body, unknown runtime, or a limit above the server maximum'),
+  401: json(ErrorV2Schema, 'An API key is required (when the server has keys)'),
+  413: json(ErrorV2Schema, 'The body is over 1 MiB'),
+  429: json(ErrorV2Schema, 'Rate limited; see Retry-After'),
+  503: json(ErrorV2Schema, 'Every box is busy; see Retry-After'),
+  500: json(ErrorV2Schema, 'Internal error'),
+};
+
+const runtimesRoute = createRoute({
+  method: 'get',
+  path: '/runtimes',
+  summary: 'The languages and versions this server can run now',
+  tags: ['v2 (Piston)'],
+  responses: { 200: json(RuntimesResponseSchema, 'Runtimes'), 401: errors[401], 429: errors[429] },
+});
+
+const executeRoute = createRoute({
+  method: 'post',
+  path: '/execute',
+  summary: 'Compile (where needed) and run a program of one or more files',
+  tags: ['v2 (Piston)'],
+  request: { body: { content: { 'application/json': { schema: ExecuteRequestSchema } }, required: true } },
+  responses: { 200: json(ExecuteResponseSchema, 'The stages and what happened in each'), ...errors },
+});
+
+const infoRoute = createRoute({
+  method: 'get',
+  path: '/info',
+  summary: 'Isolation in force, limits and maxima, pool, queue and cache state, versions',
+  tags: ['v2 (Piston)'],
+  responses: { 200: json(InfoResponseSchema, 'Server information'), 401: errors[401], 429: errors[429] },
+});
+
+export function toRuntime(runtime: LanguageRuntime): Runtime {
+  const item: Runtime = { language: runtime.spec.name, version: runtime.version, aliases: runtime.spec.aliases };
+  if (runtime.spec.runtime) item.runtime = runtime.spec.runtime;
+  return item;
+}
+
+/** `/api/v2`: Piston's API (`{"message": "..."}` on failure) and `/info`. */
+export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
+  const { runner } = deps;
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json({ message: describeIssues(result.error) }, 400);
+    },
+  });
+  return app
+    .openapi(runtimesRoute, (c) => c.json(runner.runtimes.map(toRuntime), 200))
+    .openapi(executeRoute, async (c) => {
+      const body = c.req.valid('json');
+      const runtime = findRuntime(runner.runtimes, body.language, body.version ?? '*');
+      const limits = resolveLimits(body, runner.maxima);
+      const files = prepareFiles(runtime, body.files);
+      c.var.logger?.debug(
+        {
+          language: runtime.spec.name,
+          files: files.map((f) => ({ name: f.name, bytes: f.content.length })),
+          ...(deps.logSource ? { source: body.files.map((f) => f.content) } : {}),
+        },
+        'execute v2',
+      );
+      const result = await runner.execute({
+        runtime,
+        files,
+        stdin: body.stdin ?? '',
+        args: body.args ?? [],
+        limits,
+        signal: c.req.raw.signal,
+      });
+      const response: ExecuteResponse = {
+        language: runtime.spec.name,
+        version: runtime.version,
+        run: result.run ? toStage(result.run) : notRunStage(),
+      };
+      if (result.compile) response.compile = toStage(result.compile.result, result.compile.cached);
+      return c.json(response, 200);
+    })
+    .openapi(infoRoute, (c) => {
+      const { isolation, pool, cache, maxima } = runner;
+      const stats = cache.stats();
+      const info: InfoResponse = {
+        isolation: { level: isolation.level, layers: isolation.layers, cgroup: isolation.cgroup, root: isolation.root },
+        limits: { defaults: maxima, maxima },
+        pool: {
+          size: pool.size,
+          busy: pool.busy,
+          queued: pool.queued,
+          max_queue: pool.maxQueue,
+          queue_timeout: pool.queueTimeoutMs,
+        },
+        compile_cache: {
+          entries: stats.entries,
+          bytes: stats.bytes,
+          max_bytes: stats.maxBytes,
+          hits: stats.hits,
+          misses: stats.misses,
+        },
+        versions: { server: packageJson.version, node: process.versions.node },
+        runtimes: runner.runtimes.map(toRuntime),
+      };
+      return c.json(info, 200);
+    });
+}

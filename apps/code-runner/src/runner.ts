@@ -1,0 +1,154 @@
+import path from 'node:path';
+import type { LimitSet } from '@repo/runner-api';
+import { describeIsolation, type IsolationReport, Sandbox } from '@repo/sandbox';
+import type { Logger, Readiness } from '@repo/service';
+import type { Registry } from 'prom-client';
+import { CompileCache } from './compile-cache.ts';
+import type { Config } from './config.ts';
+import { type ExecutionJob, type ExecutionResult, Executor } from './executor.ts';
+import { claimInstanceSlot } from './instance-slot.ts';
+import { detectLanguages, type LanguageRuntime, type MissingLanguage } from './languages.ts';
+import { maximaFromConfig } from './limits.ts';
+import { createMetrics, type RunnerMetrics } from './metrics.ts';
+import { Pool } from './pool.ts';
+import { pistonStatus } from './stage.ts';
+
+/** Everything that runs code, assembled once at start-up; the HTTP app only talks to this. */
+export interface Runner {
+  readonly runtimes: readonly LanguageRuntime[];
+  readonly missing: readonly MissingLanguage[];
+  readonly isolation: IsolationReport;
+  readonly maxima: LimitSet;
+  readonly pool: Pool;
+  readonly cache: CompileCache;
+  readonly metrics: RunnerMetrics;
+  /** Runs one job; aborted when the request's signal or the shutdown fires. */
+  execute(job: ExecutionJob): Promise<ExecutionResult>;
+  readiness(): Readiness;
+  /** Aborts runs in flight, destroys the boxes, removes the cache and cgroups. */
+  close(): Promise<void>;
+}
+
+export interface CreateRunnerOptions {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  /** Re-run the sandbox self-test this often; /readyz fails while it fails. Default 60 s; 0 = only at start. */
+  selfTestIntervalMs?: number;
+  /** Only these languages (by v2 name), e.g. in tests. */
+  languages?: string[];
+}
+
+/** Detects the toolchains and the isolation, self-tests the sandbox, creates the boxes and the cache. */
+export async function createRunner(options: CreateRunnerOptions): Promise<Runner> {
+  const { config, logger } = options;
+  if (config.NUM_RUNNERS > 900) throw new Error(`NUM_RUNNERS ${config.NUM_RUNNERS} is above the maximum of 900`);
+  // Each process on the host gets its own box directories and box uids (see instance-slot.ts).
+  const slot = claimInstanceSlot({ firstUid: config.SANDBOX_BASE_UID });
+  const workDir = path.join(config.WORK_DIR, `slot-${slot.slot}`);
+  let sandbox: Sandbox;
+  let detected: Awaited<ReturnType<typeof detectLanguages>>;
+  try {
+    [detected, sandbox] = await Promise.all([
+      detectLanguages(),
+      Sandbox.create({
+        workRoot: path.join(workDir, 'boxes'),
+        requireLevel: config.REQUIRE_ISOLATION,
+        boxes: config.NUM_RUNNERS,
+        baseUid: slot.baseUid,
+      }),
+    ]);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  logger.info({ slot: slot.slot, baseUid: slot.baseUid, workDir }, 'instance slot claimed');
+  logger.info({ isolation: sandbox.isolation }, describeIsolation(sandbox.isolation));
+  const runtimes = options.languages
+    ? detected.available.filter((r) => options.languages?.includes(r.spec.name))
+    : detected.available;
+  for (const runtime of runtimes) {
+    logger.info({ language: runtime.spec.name, version: runtime.version, tools: runtime.tools }, 'language available');
+  }
+  for (const missing of detected.missing) {
+    logger.warn({ language: missing.name, reason: missing.reason }, 'language not offered');
+  }
+
+  let readiness: Readiness = { ready: false, reason: 'sandbox self-test not run yet' };
+  const selfTest = async () => {
+    try {
+      await sandbox.selfTest();
+      if (!readiness.ready) logger.info('sandbox self-test passed');
+      readiness = { ready: true };
+    } catch (error) {
+      readiness = { ready: false, reason: `sandbox self-test failed: ${(error as Error).message}` };
+      logger.error({ err: error }, 'sandbox self-test failed');
+    }
+  };
+  await selfTest();
+
+  const cache = new CompileCache({ dir: path.join(workDir, 'compile-cache'), maxBytes: config.COMPILE_CACHE_BYTES });
+  await cache.init();
+  const pool = await Pool.create({
+    sandbox,
+    size: config.NUM_RUNNERS,
+    maxQueue: config.MAX_QUEUE,
+    queueTimeoutMs: config.QUEUE_TIMEOUT_MS,
+    logger,
+  });
+  const executor = new Executor({
+    sandbox,
+    pool,
+    cache,
+    logger,
+    // Links are only safe when the program runs as a box uid that cannot write the server's files.
+    linkCachedArtifacts: sandbox.isolation.root && sandbox.isolation.layers.uid.available,
+  });
+  const metrics = createMetrics(options.registry, { pool, cache });
+
+  const interval = options.selfTestIntervalMs ?? 60_000;
+  const timer = interval > 0 ? setInterval(() => void selfTest(), interval) : undefined;
+  timer?.unref();
+  const shutdown = new AbortController();
+
+  return {
+    runtimes,
+    missing: detected.missing,
+    isolation: sandbox.isolation,
+    maxima: maximaFromConfig(config),
+    pool,
+    cache,
+    metrics,
+    async execute(job) {
+      const language = job.runtime.spec.name;
+      const signal = job.signal ? AbortSignal.any([job.signal, shutdown.signal]) : shutdown.signal;
+      const started = performance.now();
+      const result = await executor.execute({ ...job, signal });
+      metrics.duration.observe({ language, stage: 'total' }, (performance.now() - started) / 1000);
+      for (const [stage, run] of [
+        ['compile', result.compile?.result],
+        ['run', result.run],
+      ] as const) {
+        if (!run) continue;
+        metrics.executions.inc({ language, stage, status: pistonStatus(run) ?? 'ok' });
+        if (!(stage === 'compile' && result.compile?.cached)) {
+          metrics.duration.observe({ language, stage }, run.wallTimeMs / 1000);
+        }
+      }
+      return result;
+    },
+    readiness() {
+      if (shutdown.signal.aborted) return { ready: false, reason: 'shutting down' };
+      if (pool.broken >= pool.size) return { ready: false, reason: 'no box is in service' };
+      return readiness;
+    },
+    async close() {
+      clearInterval(timer);
+      shutdown.abort(new Error('the server is shutting down'));
+      await pool.close();
+      await cache.close();
+      await sandbox.close();
+      slot.release();
+    },
+  };
+}
