@@ -1,6 +1,19 @@
 import type { Stage, StageStatus } from '@repo/runner-api';
 import type { RunResult } from '@repo/sandbox';
 
+// Linux gives some signals two names; os.constants.signals may yield the older alias (6 -> SIGIOT).
+const signalAliases: Record<string, string> = {
+  SIGIOT: 'SIGABRT',
+  SIGPOLL: 'SIGIO',
+  SIGCLD: 'SIGCHLD',
+  SIGUNUSED: 'SIGSYS',
+};
+
+/** The usual name of a signal. */
+export function normalizeSignal(signal: string | null): string | null {
+  return signal === null ? null : (signalAliases[signal] ?? signal);
+}
+
 /** The sandbox's status in Piston's words (null = success). */
 export function pistonStatus(result: RunResult): StageStatus | null {
   switch (result.status) {
@@ -31,7 +44,7 @@ function stageMessage(result: RunResult): string | null {
     case 'runtime-error':
       return `exited with code ${result.exitCode}`;
     case 'signaled':
-      return `killed by ${result.signal ?? 'a signal'}`;
+      return `killed by ${normalizeSignal(result.signal) ?? 'a signal'}`;
     case 'timeout':
       return result.timeout === 'cpu' ? 'CPU time limit exceeded' : 'wall time limit exceeded';
     case 'memory':
@@ -52,7 +65,7 @@ export function toStage(result: RunResult, cached?: boolean): Stage {
     stderr: result.stderr,
     output: result.stdout + result.stderr,
     code: result.exitCode,
-    signal: result.signal,
+    signal: normalizeSignal(result.signal),
     message: stageMessage(result),
     status: pistonStatus(result),
     cpu_time: result.cpuTimeMs,
@@ -107,8 +120,10 @@ export function v1Error(result: RunResult): string {
       return '';
     case 'runtime-error':
       return `exit status ${result.exitCode}`;
-    case 'signaled':
-      return `signal: ${goSignalNames[result.signal ?? ''] ?? (result.signal ?? 'unknown').toLowerCase()}`;
+    case 'signaled': {
+      const signal = normalizeSignal(result.signal) ?? 'unknown';
+      return `signal: ${goSignalNames[signal] ?? signal.toLowerCase()}`;
+    }
     case 'timeout':
       return 'time limit exceeded';
     case 'memory':
