@@ -99,7 +99,10 @@ export class CompileCache {
   /** Leaves the compiled program in `boxDir`: restored from the cache, or compiled there (and then kept). */
   async compileInBox(options: CompileInBoxOptions): Promise<CompileOutcome> {
     if (this.#options.maxBytes === 0) return { result: await options.compile(), cached: false };
-    const ready = this.#entries.get(options.key) ?? (await this.#inflight.get(options.key)?.catch(() => null));
+    // Decide without awaiting first: an await here would let identical requests all miss together.
+    const kept = this.#entries.get(options.key);
+    const pending = kept ? undefined : this.#inflight.get(options.key);
+    const ready = kept ?? (pending ? await pending.catch(() => null) : null);
     if (ready && !ready.evicted) {
       const restored = await this.#restore(ready, options);
       if (restored) return restored;
@@ -107,12 +110,12 @@ export class CompileCache {
 
     this.#misses++;
     let settle!: (entry: Entry | null) => void;
-    const pending = new Promise<Entry | null>((resolve) => {
+    const compiling = new Promise<Entry | null>((resolve) => {
       settle = resolve;
     });
     // A later identical request waits for this compile instead of starting its own.
     const first = !this.#inflight.has(options.key);
-    if (first) this.#inflight.set(options.key, pending);
+    if (first) this.#inflight.set(options.key, compiling);
     let entry: Entry | null = null;
     try {
       const result = await options.compile();
