@@ -19,6 +19,8 @@ export interface Runner {
   readonly missing: readonly MissingLanguage[];
   readonly isolation: IsolationReport;
   readonly maxima: LimitSet;
+  /** The host uids the boxes' programs run as (when root), including the self-test box. */
+  readonly boxUids: { first: number; last: number } | null;
   readonly pool: Pool;
   readonly cache: CompileCache;
   readonly metrics: RunnerMetrics;
@@ -116,6 +118,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
     missing: detected.missing,
     isolation: sandbox.isolation,
     maxima: maximaFromConfig(config),
+    boxUids: sandbox.isolation.root ? { first: slot.baseUid, last: slot.baseUid + config.NUM_RUNNERS } : null,
     pool,
     cache,
     metrics,
