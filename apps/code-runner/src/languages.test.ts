@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import {
+  detectLanguages,
+  expandArgv,
+  findRuntime,
+  findRuntimeV1,
+  type LanguageRuntime,
+  languageTable,
+  UnknownRuntimeError,
+} from './languages.ts';
+import { LimitAboveMaximumError, resolveLimits } from './limits.ts';
+
+const spec = (name: string) => {
+  const found = languageTable.find((s) => s.name === name);
+  if (!found) throw new Error(name);
+  return found;
+};
+const runtime = (name: string, version: string, tools: Record<string, string> = {}): LanguageRuntime => ({
+  spec: spec(name),
+  version,
+  tools,
+  readOnlyPaths: [],
+});
+
+describe('detectLanguages', () => {
+  it('finds the toolchains of this host by absolute path with their real versions, and says why others are missing', async () => {
+    const { available, missing } = await detectLanguages();
+    expect(available.length + missing.length).toBe(languageTable.length);
+    for (const r of available) {
+      for (const tool of Object.values(r.tools)) expect(tool).toMatch(/^\//);
+      expect(r.version).toMatch(/^\d+(\.\d+)*/);
+    }
+    for (const m of missing) expect(m.reason.length).toBeGreaterThan(0);
+  });
+
+  it('reports a tool that is not in the search path', async () => {
+    const { available, missing } = await detectLanguages({ searchPath: () => ['/nonexistent'] });
+    expect(available).toEqual([]);
+    expect(missing).toContainEqual({ name: 'python', reason: 'python3 not found in /nonexistent' });
+  });
+});
+
+describe('findRuntime', () => {
+  const runtimes = [runtime('python', '3.11.2'), runtime('c++', '12.2.0')];
+
+  it('matches a name or an alias with *, an exact version or a semver range', () => {
+    expect(findRuntime(runtimes, 'py').spec.name).toBe('python');
+    expect(findRuntime(runtimes, 'python', '3.11.2').version).toBe('3.11.2');
+    expect(findRuntime(runtimes, 'cpp', '>=12').spec.name).toBe('c++');
+    expect(findRuntime(runtimes, 'Python3', '3.x').spec.name).toBe('python');
+  });
+
+  it('names an unknown language or version as Piston does', () => {
+    expect(() => findRuntime(runtimes, 'python', '9.9.9')).toThrow(
+      new UnknownRuntimeError('python-9.9.9 runtime is unknown'),
+    );
+    expect(() => findRuntime(runtimes, 'cobol')).toThrow('cobol-* runtime is unknown');
+    expect(() => findRuntime(runtimes, 'python', 'not a range')).toThrow('python-not a range runtime is unknown');
+  });
+
+  it('finds v1 names, and refuses others with the original message', () => {
+    expect(findRuntimeV1(runtimes, 'python3').spec.name).toBe('python');
+    expect(findRuntimeV1(runtimes, 'c++').spec.name).toBe('c++');
+    expect(() => findRuntimeV1(runtimes, 'random-lang')).toThrow(
+      'invalid language: [random-lang] not currently supported',
+    );
+  });
+});
+
+describe('expandArgv', () => {
+  it('puts the absolute tool first, expands sources, args, the class name and a heap below the memory limit', () => {
+    const java = runtime('java', '17', { javac: '/usr/bin/javac', java: '/usr/bin/java' });
+    const context = {
+      main: 'Hello.java',
+      sources: ['Hello.java', 'Util.java'],
+      args: ['a b'],
+      memoryBytes: 256 * 2 ** 20,
+    };
+    const compile = expandArgv(java, spec('java').compile ?? [], context);
+    expect(compile[0]).toBe('/usr/bin/javac');
+    expect(compile).toContain('-J-Xmx192m');
+    expect(compile.slice(-2)).toEqual(['Hello.java', 'Util.java']);
+    const run = expandArgv(java, spec('java').run, context);
+    expect(run[0]).toBe('/usr/bin/java');
+    expect(run.slice(-2)).toEqual(['Hello', 'a b']);
+  });
+});
+
+describe('resolveLimits', () => {
+  const maxima = {
+    compile_timeout: 10_000,
+    run_timeout: 3000,
+    compile_cpu_time: 10_000,
+    run_cpu_time: 3000,
+    compile_memory_limit: 512,
+    run_memory_limit: 256,
+    processes: 64,
+    file_size: 16,
+    disk: 64,
+    open_files: 256,
+    stdout: 100,
+    stderr: 100,
+  };
+
+  it('uses the maxima for absent values and -1, and the asked values below them', () => {
+    const limits = resolveLimits({ run_timeout: 500, run_memory_limit: -1 }, maxima);
+    expect(limits.run).toMatchObject({
+      wallTimeMs: 500,
+      cpuTimeMs: 3000,
+      memoryBytes: 256,
+      processes: 64,
+      network: false,
+    });
+    expect(limits.compile).toMatchObject({ wallTimeMs: 10_000, memoryBytes: 512, stdoutBytes: 100 });
+  });
+
+  it('refuses a value above its maximum, naming both', () => {
+    expect(() => resolveLimits({ compile_cpu_time: 20_000 }, maxima)).toThrow(
+      new LimitAboveMaximumError('compile_cpu_time', 20_000, 10_000, 'ms'),
+    );
+    expect(() => resolveLimits({ compile_cpu_time: 20_000 }, maxima)).toThrow(
+      'compile_cpu_time 20000 ms is above the server maximum of 10000 ms',
+    );
+  });
+});
