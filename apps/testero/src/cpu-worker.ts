@@ -1,5 +1,5 @@
 // One CPU-load thread: trial-division factoring of a number, as the original did, for `share` of
-// each 100 ms period (by this thread's own CPU time, so that a busy machine does not inflate it)
+// the time (counted in this thread's own CPU time, so that a busy machine does not inflate it)
 // until `endAt`, the number is factored, or the main thread sets the stop flag.
 // Self-contained (no imports of ours): it is started from source and from the bundle alike.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,7 +8,8 @@ export interface CpuWorkerData {
   numberToFactor: string;
   /** Fraction of one core, (0, 1]. */
   share: number;
-  /** Wall-clock end, ms since the epoch. */
+  /** Wall-clock start and end, ms since the epoch. */
+  startAt: number;
   endAt: number;
   /** Int32Array over it: [0] is 1 once stopped. */
   control: SharedArrayBuffer;
@@ -20,7 +21,7 @@ export interface CpuWorkerResult {
 }
 
 const PERIOD_MS = 100;
-const { numberToFactor, share, endAt, control } = workerData as CpuWorkerData;
+const { numberToFactor, share, startAt, endAt, control } = workerData as CpuWorkerData;
 const flag = new Int32Array(control);
 const cpuMs = () => {
   const { user, system } = process.threadCpuUsage();
@@ -50,16 +51,21 @@ function factorSteps(steps: number): boolean {
   return false;
 }
 
+// The budget is cumulative (share of all wall time since start, minus all CPU used so far), so an
+// overshoot in one period is paid back in the next and the average stays on target. The thread's
+// own start-up (creating the isolate, loading this file) counts too: its CPU clock starts at 0.
+const startWall = performance.now() - (Date.now() - startAt);
+const startCpu = 0;
 while (reason === undefined) {
   const periodStart = performance.now();
-  const cpuStart = cpuMs();
-  const budget = share * PERIOD_MS;
-  do {
-    if (factorSteps(2000)) reason = 'factored';
+  const periodEnd = periodStart + PERIOD_MS;
+  const allowed = share * (periodEnd - startWall);
+  while (reason === undefined && cpuMs() - startCpu < allowed && performance.now() < periodEnd) {
+    if (factorSteps(300)) reason = 'factored';
     else if (Atomics.load(flag, 0) !== 0) reason = 'stopped';
-  } while (reason === undefined && cpuMs() - cpuStart < budget && performance.now() - periodStart < PERIOD_MS);
+  }
   if (reason === undefined && Date.now() >= endAt) reason = 'time';
-  const sleepMs = Math.min(PERIOD_MS - (performance.now() - periodStart), endAt - Date.now());
+  const sleepMs = Math.min(periodEnd - performance.now(), endAt - Date.now());
   // Atomics.wait sleeps precisely and wakes at once when the main thread notifies a stop.
   if (reason === undefined && sleepMs > 0) Atomics.wait(flag, 0, 0, sleepMs);
   if (reason === undefined && Atomics.load(flag, 0) !== 0) reason = 'stopped';

@@ -86,6 +86,7 @@ export class CpuLoad {
       const workerData: CpuWorkerData = {
         numberToFactor: String(this.numberToFactor),
         share,
+        startAt: Date.now(),
         endAt: state.endsAt.getTime(),
         control: control.buffer as SharedArrayBuffer,
       };

@@ -85,7 +85,11 @@ export async function removeLeftovers(dataDir: string): Promise<string[]> {
 export class DiskFiles implements PartHolder {
   readonly sizes = DISK_PART_SIZES;
   readonly root: string;
-  readonly #counts = DISK_PART_SIZES.map(() => 0);
+  readonly parallelism = 4;
+  /** The numbers of the complete files per size; files of one batch complete out of order. */
+  readonly #done: Set<number>[] = DISK_PART_SIZES.map(() => new Set());
+  /** The last number handed to an add. */
+  readonly #next = DISK_PART_SIZES.map(() => 0);
   readonly #heartbeat: NodeJS.Timeout;
 
   private constructor(root: string) {
@@ -117,7 +121,7 @@ export class DiskFiles implements PartHolder {
   }
 
   counts(): readonly number[] {
-    return this.#counts;
+    return this.#done.map((done) => done.size);
   }
 
   /** Files that really exist now, per size. */
@@ -136,33 +140,42 @@ export class DiskFiles implements PartHolder {
   async add(index: number): Promise<void> {
     const size = Number(this.sizes[index]);
     const dir = this.dirOf(index);
-    const n = (this.#counts[index] ?? 0) + 1;
+    const n = (this.#next[index] ?? 0) + 1;
+    this.#next[index] = n;
     await mkdir(dir, { recursive: true });
     const partial = join(dir, `.f-${n}.partial`);
-    const file = await open(partial, 'w');
     try {
-      for (let written = 0; written < size; ) {
-        const { bytesWritten } = await file.write(writeBuffer, 0, Math.min(WRITE_SIZE, size - written));
-        written += bytesWritten;
+      const file = await open(partial, 'w');
+      try {
+        for (let written = 0; written < size; ) {
+          const { bytesWritten } = await file.write(writeBuffer, 0, Math.min(WRITE_SIZE, size - written));
+          written += bytesWritten;
+        }
+        await file.sync();
+      } finally {
+        await file.close();
       }
-      await file.sync();
-    } finally {
-      await file.close();
+      await rename(partial, join(dir, `f-${n}`));
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
     }
-    await rename(partial, join(dir, `f-${n}`));
-    this.#counts[index] = n;
+    this.#done[index]?.add(n);
   }
 
   async removeLast(index: number): Promise<void> {
-    const n = this.#counts[index] ?? 0;
-    if (n === 0) return;
+    const done = this.#done[index];
+    if (!done || done.size === 0) return;
+    const n = Math.max(...done);
     await rm(join(this.dirOf(index), `f-${n}`), { force: true });
-    this.#counts[index] = n - 1;
+    done.delete(n);
+    this.#next[index] = done.size === 0 ? 0 : Math.max(...done);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     await rm(this.root, { recursive: true, force: true });
-    this.#counts.fill(0);
+    for (const done of this.#done) done.clear();
+    this.#next.fill(0);
   }
 }

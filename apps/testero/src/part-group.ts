@@ -11,6 +11,8 @@ export interface PartHolder {
   countExisting?(): Promise<readonly number[]>;
   /** Adds one part of `sizes[index]`, fully written. */
   add(index: number): Promise<void>;
+  /** How many `add` calls may run at once (files: overlap one file's fsync with the next one's writes). Default 1. */
+  readonly parallelism?: number;
   /** Removes the highest-numbered part of `sizes[index]`. */
   removeLast(index: number): Promise<void>;
   /** Removes everything; the holder is not used again. */
@@ -111,8 +113,14 @@ export class PartGroup {
       for (const [i, count] of want.entries()) {
         while (!this.#closing && (this.holder.counts()[i] ?? 0) > count) await this.holder.removeLast(i);
       }
+      const parallelism = this.holder.parallelism ?? 1;
       for (const [i, count] of want.entries()) {
-        while (!this.#closing && (this.holder.counts()[i] ?? 0) < count) await this.holder.add(i);
+        while (!this.#closing && (this.holder.counts()[i] ?? 0) < count) {
+          const batch = Math.min(parallelism, count - (this.holder.counts()[i] ?? 0));
+          const results = await Promise.allSettled(Array.from({ length: batch }, () => this.holder.add(i)));
+          const failed = results.find((r) => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
       }
       const durationMs = Math.round(performance.now() - started);
       log.info({ held: String(this.heldBytes()), durationMs }, `${this.#name}: done`);
