@@ -104,7 +104,16 @@ export class Executor {
       const box = lease.box;
       for (const file of job.files) {
         const target = path.join(box.dir, file.name);
-        await fs.mkdir(path.dirname(target), { recursive: true });
+        if (file.name.includes('/')) {
+          const made = await fs.mkdir(path.dirname(target), { recursive: true });
+          // Directories the program may write into, like the box itself.
+          if (made && box.uid !== null && box.gid !== null) {
+            for (let dir = path.dirname(target); dir.length > box.dir.length; dir = path.dirname(dir)) {
+              await fs.chown(dir, box.uid, box.gid);
+            }
+          }
+        }
+        // wx: never write through anything already there (the box was emptied, so nothing is).
         await fs.writeFile(target, file.content, { mode: 0o644, flag: 'wx' });
       }
       const main = job.files[0]?.name ?? runtime.spec.fileName;
