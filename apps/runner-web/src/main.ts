@@ -30,6 +30,8 @@ const ui = {
   statusUsage: element<HTMLElement>('status-usage'),
   compilePane: element<HTMLDivElement>('compile-pane'),
   compileOutput: element<HTMLPreElement>('compile-output'),
+  stdoutPane: element<HTMLElement>('stdout-pane'),
+  stderrPane: element<HTMLElement>('stderr-pane'),
   stdout: element<HTMLPreElement>('stdout'),
   stderr: element<HTMLPreElement>('stderr'),
 };
@@ -53,6 +55,11 @@ function persist(): void {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => saveState(state), 250);
 }
+// A reload or a closed tab within the debounce still keeps the last keystrokes.
+window.addEventListener('pagehide', () => {
+  clearTimeout(saveTimer);
+  saveState(state);
+});
 
 const startLanguage = state.language ?? 'python';
 const editor = createCodeEditor({
@@ -196,6 +203,8 @@ function showResult(response: ExecuteResponse): void {
   // Program output is untrusted: textContent only, never HTML.
   ui.compilePane.hidden = !outcome.compileFailed;
   ui.compileOutput.textContent = outcome.compileFailed ? (response.compile?.output ?? '') : '';
+  // The program did not run when its compile failed: no empty stdout/stderr to puzzle over.
+  ui.stdoutPane.hidden = ui.stderrPane.hidden = outcome.compileFailed;
   ui.stdout.textContent = outcome.compileFailed ? '' : response.run.stdout;
   ui.stderr.textContent = outcome.compileFailed ? '' : response.run.stderr;
 }
