@@ -72,6 +72,8 @@ export interface RunResult {
 }
 
 const defaultBoxes = 64;
+/** bubblewrap refuses more than 9000 arguments in all; its own take about a hundred. */
+const maxArgs = 8000;
 const defaultBaseUid = 60000;
 const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
 const signalNames = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
@@ -371,6 +373,11 @@ export class Sandbox {
         `Expected \`argv\` to be a non-empty array of strings without NUL bytes, got ${describeValue(argv)}`,
       );
     }
+    if (argv.length > maxArgs) {
+      throw new SandboxOptionError(
+        `Expected \`argv\` to have at most ${maxArgs} entries (bubblewrap's limit, with room for its own), got ${argv.length}`,
+      );
+    }
     if (argv[0] === '') throw new SandboxOptionError('Expected `argv[0]` to name a program, got an empty string');
     const stdin = options.stdin;
     if (stdin !== undefined && typeof stdin !== 'string' && !(stdin instanceof Uint8Array)) {
@@ -561,6 +568,10 @@ export class Sandbox {
           const child: ChildProcess = subprocess.nodeChildProcess;
           child.once('exit', (code, signal) => resolve({ code, signal }));
           child.once('error', (error) => resolve({ error }));
+          // A spawn that fails at once (E2BIG, EACCES) may report before these listeners: execa's result says so.
+          subprocess.then((settled) => {
+            if (settled.failed && pid === undefined) resolve({ error: new Error(settled.message) });
+          });
         },
       );
       const wallTimeMs = performance.now() - started;
