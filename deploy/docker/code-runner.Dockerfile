@@ -1,0 +1,100 @@
+# syntax=docker/dockerfile:1
+# code-runner: the sandboxed code-execution service with its web page, bubblewrap and the toolchains
+# of the languages it offers.
+# Build from the repository root:  docker build -f deploy/docker/code-runner.Dockerfile -t code-runner:dev .
+# Run (the sandbox needs user namespaces; see deploy/README.md for why each option is there):
+#   docker run --rm -p 10100:10100 --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+#     --security-opt systempaths=unconfined code-runner:dev
+# The build steps live in build-steps.sh, which deploy/tests also runs without Docker.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Node, pinned pnpm, and the shared build steps. pnpm comes from npm: corepack's signature check
+# fails on registries that re-sign or mirror packages, and npm needs nothing extra.
+FROM ${NODE_IMAGE} AS base
+ARG PNPM_VERSION=12.21.0
+RUN npm install -g --no-audit --no-fund pnpm@${PNPM_VERSION}
+COPY deploy/docker/build-steps.sh /usr/local/bin/build-steps
+WORKDIR /repo
+
+# Only code-runner, runner-web and the packages they depend on: json/ (manifests + pruned lockfile)
+# and full/ (sources).
+FROM base AS prune
+ARG TURBO_VERSION=2.11.11
+RUN npm install -g --no-audit --no-fund turbo@${TURBO_VERSION}
+COPY . .
+RUN build-steps prune code-runner /out
+
+# Dependencies first, from the manifests alone: this layer is reused until a package.json or the
+# lockfile changes. Then the sources, the build, and the production files.
+FROM base AS build
+ENV PNPM_STORE_DIR=/pnpm-store
+COPY --from=prune /out/json/ ./
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store build-steps install .
+COPY --from=prune /out/full/ ./
+RUN build-steps build code-runner .
+RUN build-steps collect code-runner . /prod
+
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+# The isolation level this image is built for; the service refuses to start below it. "namespaces"
+# needs user namespaces in the container (bubblewrap); build with basic for hosts without them.
+ARG REQUIRE_ISOLATION=namespaces
+LABEL org.opencontainers.image.title="code-runner" \
+      org.opencontainers.image.description="Runs submitted source code in a sandbox over HTTP (original v1 API and Piston's v2 API)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+
+# The sandbox (bubblewrap; util-linux and procps for the process tools) and the toolchains of the
+# languages offered: a language whose toolchain is missing is not offered. Node itself is the image's.
+# The man1 directory works around openjdk's postinst on slim images, which omit /usr/share/man.
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends \
+      bubblewrap util-linux procps ca-certificates \
+      python3 gcc g++ libc6-dev golang-go rustc default-jdk-headless \
+ && rm -rf /var/lib/apt/lists/*
+
+# A fixed numeric uid so that Kubernetes can check runAsNonRoot. As non-root, the service runs each
+# box through bubblewrap in an unprivileged user namespace.
+RUN groupadd --system --gid 10001 runner \
+ && useradd --system --uid 10001 --gid runner --no-create-home --shell /usr/sbin/nologin runner
+
+# Defaults of apps/code-runner's configuration (NUM_RUNNERS defaults to the CPUs the container
+# sees; set it to what the CPU limit allows). RUNNER_API_KEYS is a secret: pass it at run time.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=10100 \
+    QUEUE_TIMEOUT_MS=10000 \
+    MAX_QUEUE=100 \
+    MAX_COMPILE_TIMEOUT_MS=10000 \
+    MAX_RUN_TIMEOUT_MS=3000 \
+    MAX_COMPILE_CPU_TIME_MS=10000 \
+    MAX_RUN_CPU_TIME_MS=3000 \
+    MAX_COMPILE_MEMORY_BYTES=536870912 \
+    MAX_RUN_MEMORY_BYTES=268435456 \
+    MAX_PROCESSES=64 \
+    MAX_FILE_SIZE_BYTES=16777216 \
+    MAX_DISK_BYTES=67108864 \
+    MAX_OPEN_FILES=256 \
+    MAX_OUTPUT_BYTES=65536 \
+    COMPILE_CACHE_BYTES=268435456 \
+    WORK_DIR=/tmp/code-runner \
+    RATE_LIMIT_PER_MINUTE=0 \
+    LOG_LEVEL=info \
+    LOG_SOURCE=false \
+    WEB_ROOT=/app/web \
+    REQUIRE_ISOLATION=${REQUIRE_ISOLATION}
+
+WORKDIR /app
+# Root-owned and read-only for the service user: the code cannot be changed by the process running it.
+COPY --from=build /prod/ /app/
+
+USER 10001:10001
+EXPOSE 10100
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { apps, readRepoFile, repoRoot } from './repo.ts';
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Workflow = {
+  on: unknown;
+  jobs: Record<string, { steps: Step[]; strategy?: { matrix?: Record<string, unknown> } }>;
+};
+
+describe('.github/workflows/ci.yml', () => {
+  const workflow: Workflow = parse(readRepoFile('.github/workflows/ci.yml'));
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
+  const runs = steps.map((s) => s.run ?? '').join('\n');
+
+  it('runs on pushes and pull requests', () => {
+    expect(workflow.on).toMatchObject({ push: expect.anything(), pull_request: null });
+  });
+
+  it('runs the tests and typecheck through turbo with a cache, and lint', () => {
+    expect(runs).toMatch(/turbo run test\b/);
+    expect(runs).toMatch(/turbo run typecheck\b/);
+    expect(runs).toMatch(/pnpm lint\b/);
+    expect(runs).toMatch(/pnpm install --frozen-lockfile/);
+    const cached = steps.filter((s) => s.uses?.startsWith('actions/cache@')).map((s) => String(s.with?.path));
+    expect(cached).toContain('.turbo/cache');
+  });
+
+  it('reads the Node version from .nvmrc and the pnpm version from packageManager', () => {
+    const setupNode = steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setupNode?.with?.['node-version-file']).toBe('.nvmrc');
+    expect(existsSync(join(repoRoot, '.nvmrc'))).toBe(true);
+    expect(runs).toContain("require('./package.json').packageManager");
+  });
+
+  it('builds the image of every app from its Dockerfile with the repository root as context', () => {
+    const build = steps.find((s) => s.uses?.startsWith('docker/build-push-action@'));
+    expect(build?.with).toMatchObject({
+      context: '.',
+      push: false,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
+      file: 'deploy/docker/${{ matrix.app }}.Dockerfile',
+    });
+    const matrix = Object.values(workflow.jobs).find((job) => job.strategy?.matrix?.app)?.strategy?.matrix?.app;
+    expect(matrix).toEqual(apps.map((a) => a.name));
+    for (const { name } of apps) expect(existsSync(join(repoRoot, `deploy/docker/${name}.Dockerfile`))).toBe(true);
+  });
+});
