@@ -464,7 +464,15 @@ export class Sandbox {
         ...ro,
         '--chdir',
         run.cwd,
+        // A shell as PID 1 instead of bwrap's own init: the outer bwrap then waits for PID 1 itself, so no
+        // init is left to the host's PID 1 to reap (its zombies would stay charged to the pids cgroup). The
+        // program runs as PID 2, with ordinary signal behaviour; the shell reaps orphans while it waits.
+        '--as-pid-1',
         '--',
+        '/bin/sh',
+        '-c',
+        '"$@"; exit $?',
+        'sh',
         ...argv,
       ];
     }
@@ -583,7 +591,10 @@ export class Sandbox {
       let internal: string | null = null;
       if (pid !== undefined) killGroup(pid);
       if (cg && !(await cg.killAll())) internal = 'processes of the run survived SIGKILL';
-      else if (!cg && box.uid !== null && !(await killUid(box.uid))) internal = `processes of uid ${box.uid} survive`;
+      // Killed from outside, bwrap dies before the processes of its namespace finish exiting: wait for them.
+      else if (cg && reason !== null && box.uid !== null && !(await killUid(box.uid))) {
+        internal = `processes of uid ${box.uid} survive`;
+      } else if (!cg && box.uid !== null && !(await killUid(box.uid))) internal = `processes of uid ${box.uid} survive`;
       await Promise.race([
         Promise.all(
           [subprocess.stdout, subprocess.stderr, controlStream].map(
