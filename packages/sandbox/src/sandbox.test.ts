@@ -56,6 +56,14 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
     expect(failed).toMatchObject({ status: 'runtime-error', exitCode: 3, signal: null, stderr: 'oops\n' });
     const killed = await t.sandbox.run({ box, argv: ['sh', '-c', 'kill -SEGV $$'] });
     expect(killed).toMatchObject({ status: 'signaled', exitCode: null, signal: 'SIGSEGV' });
+    // abort() raises signal 6, which Node also calls SIGIOT.
+    const aborted = await t.sandbox.run({ box, argv: ['sh', '-c', 'kill -ABRT $$'] });
+    expect(aborted).toMatchObject({
+      status: 'signaled',
+      exitCode: null,
+      signal: 'SIGABRT',
+      message: 'killed by SIGABRT',
+    });
     const missing = await t.sandbox.run({ box, argv: ['no-such-program'] });
     expect(missing.status).toBe('runtime-error');
     await expectNothingLeft(box);

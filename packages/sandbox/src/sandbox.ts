@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { type Box, emptyDir, SandboxBox } from './box.ts';
@@ -19,6 +18,7 @@ import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
 import { killGroup, killUid, pidsOfUid } from './procs.ts';
+import { signalName } from './signals.ts';
 
 export interface SandboxOptions {
   /** Where box directories are created. */
@@ -76,7 +76,6 @@ const defaultBoxes = 64;
 const maxArgs = 8000;
 const defaultBaseUid = 60000;
 const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
-const signalNames = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type StopReason = 'wall' | 'cpu' | 'output' | 'aborted' | 'closed';
@@ -624,7 +623,7 @@ export class Sandbox {
       const controlMessage = /^sandbox: (.*)$/m.exec(control)?.[1];
       if (exitCode === 125 && controlMessage) internal = `sandbox wrapper failed: ${controlMessage}`;
       if (signal === null && wrapped && exitCode !== null && exitCode > 128 && exitCode <= 128 + 64) {
-        signal = signalNames.get(exitCode - 128) ?? `SIG${exitCode - 128}`;
+        signal = signalName(exitCode - 128);
         exitCode = null;
       }
       const cpuTimeMs = measured ? measured.cpuTimeMs : parseTimes(control);
