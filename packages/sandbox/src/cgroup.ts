@@ -179,15 +179,15 @@ class V1Driver implements CgroupDriver {
   }
 
   createBox(id: number, uid: number | null): BoxCgroup {
-    const dirs = {} as Record<V1Controller, string>;
-    for (const controller of v1Controllers) {
+    const dirs = {} as Record<'pids' | 'cpuacct', string>;
+    for (const controller of ['pids', 'cpuacct'] as const) {
       const dir = path.join(this.#bases[controller], `box-${id}`);
       mkdirSync(dir, { recursive: true });
       // The wrapper runs as the box uid and moves itself in: it may write only these files.
-      if (uid !== null) for (const file of ['cgroup.procs', 'tasks']) chownSync(path.join(dir, file), uid, uid);
+      if (uid !== null) chownJoinFiles(dir, uid);
       dirs[controller] = dir;
     }
-    return new V1BoxCgroup(dirs, this.#memsw);
+    return new V1BoxCgroup(id, uid, this.#bases.memory, dirs, this.#memsw);
   }
 
   async close(): Promise<void> {
@@ -195,66 +195,85 @@ class V1Driver implements CgroupDriver {
   }
 }
 
+function chownJoinFiles(dir: string, uid: number): void {
+  for (const file of ['cgroup.procs', 'tasks']) chownSync(path.join(dir, file), uid, uid);
+}
+
 class V1BoxCgroup implements BoxCgroup {
   readonly joinNeedsRoot = false;
-  readonly #dirs: Record<V1Controller, string>;
+  readonly #id: number;
+  readonly #uid: number | null;
+  readonly #memoryBase: string;
+  readonly #dirs: Record<'pids' | 'cpuacct', string>;
   readonly #memsw: boolean;
-  #memoryLimit = -1;
+  readonly #live = new Set<string>();
+  #seq = 0;
   #pidsLimit = -1;
 
-  constructor(dirs: Record<V1Controller, string>, memsw: boolean) {
+  constructor(
+    id: number,
+    uid: number | null,
+    memoryBase: string,
+    dirs: Record<'pids' | 'cpuacct', string>,
+    memsw: boolean,
+  ) {
+    this.#id = id;
+    this.#uid = uid;
+    this.#memoryBase = memoryBase;
     this.#dirs = dirs;
     this.#memsw = memsw;
-    this.#memoryLimit = readNumber(this.#file('memory', 'memory.limit_in_bytes')) ?? -1;
   }
 
-  #file(controller: V1Controller, name: string): string {
+  #file(controller: 'pids' | 'cpuacct', name: string): string {
     return path.join(this.#dirs[controller], name);
   }
 
   prepare(limits: RunLimits): RunCgroup {
-    if (limits.memoryBytes !== this.#memoryLimit) {
-      // memory.limit <= memsw.limit must hold after every single write.
-      const order = ['memory.limit_in_bytes', ...(this.#memsw ? ['memory.memsw.limit_in_bytes'] : [])];
-      if (limits.memoryBytes > this.#memoryLimit) order.reverse();
-      for (const name of order) writeFileSync(this.#file('memory', name), String(limits.memoryBytes));
-      this.#memoryLimit = limits.memoryBytes;
-    }
+    // A fresh memory cgroup per run (0.2 ms): a reused one keeps the page cache and the box's tmpfs pages of
+    // earlier runs charged, which inflated the peak (an `echo` reported ~68 MB) and ate into the limit.
+    // Pages charged to a removed cgroup stay with it (counted in the parent, which has no limit) until freed.
+    const memory = path.join(this.#memoryBase, `box-${this.#id}-${this.#seq++}`);
+    mkdirSync(memory);
+    this.#live.add(memory);
+    // memory.limit <= memsw.limit must hold after every single write: a new cgroup starts unlimited.
+    writeFileSync(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    if (this.#memsw) writeFileSync(path.join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
+    if (this.#uid !== null) chownJoinFiles(memory, this.#uid);
     // +2: the wrapper and bubblewrap's init live in the cgroup too.
     const pidsMax = limits.processes + 2;
     if (pidsMax !== this.#pidsLimit) {
       writeFileSync(this.#file('pids', 'pids.max'), String(pidsMax));
       this.#pidsLimit = pidsMax;
     }
-    writeFileSync(this.#file('memory', 'memory.max_usage_in_bytes'), '0');
     writeFileSync(this.#file('cpuacct', 'cpuacct.usage'), '0');
-    const oomFile = this.#file('memory', 'memory.oom_control');
-    const failcntFile = this.#file('memory', this.#memsw ? 'memory.memsw.failcnt' : 'memory.failcnt');
-    const oomBefore = readKeyed(oomFile, 'oom_kill');
-    writeFileSync(failcntFile, '0');
+    const oomFile = path.join(memory, 'memory.oom_control');
+    const failcntFile = path.join(memory, this.#memsw ? 'memory.memsw.failcnt' : 'memory.failcnt');
+    const peakFile = path.join(memory, 'memory.max_usage_in_bytes');
     const procs = this.#file('pids', 'cgroup.procs');
     const list = () => readPids(procs);
+    const cpu = () => {
+      const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
+      return ns === null ? null : ns / 1e6;
+    };
     return {
-      joinFiles: v1Controllers.map((controller) => this.#file(controller, 'cgroup.procs')),
-      cpuTimeMs: () => {
-        const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
-        return ns === null ? null : ns / 1e6;
-      },
+      joinFiles: [path.join(memory, 'cgroup.procs'), procs, this.#file('cpuacct', 'cgroup.procs')],
+      cpuTimeMs: cpu,
       pids: list,
       killAll: (deadlineMs = 5000) => killUntilEmpty(list, () => killPids(list()), deadlineMs),
       measure: () => {
-        const oomAfter = readKeyed(oomFile, 'oom_kill');
         // Kernels before 4.13 have no oom_kill counter: a hit of the hard limit is the best sign left.
-        const oomKilled =
-          oomBefore !== null && oomAfter !== null ? oomAfter > oomBefore : (readNumber(failcntFile) ?? 0) > 0;
-        const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
-        return {
-          cpuTimeMs: ns === null ? null : ns / 1e6,
-          memoryBytes: readNumber(this.#file('memory', 'memory.max_usage_in_bytes')),
-          oomKilled,
-        };
+        const oomKills = readKeyed(oomFile, 'oom_kill');
+        const oomKilled = oomKills !== null ? oomKills > 0 : (readNumber(failcntFile) ?? 0) > 0;
+        return { cpuTimeMs: cpu(), memoryBytes: readNumber(peakFile), oomKilled };
       },
-      release: () => {},
+      release: () => {
+        try {
+          rmdirSync(memory);
+          this.#live.delete(memory);
+        } catch {
+          // removed by destroy() once its processes are gone
+        }
+      },
     };
   }
 
@@ -265,7 +284,11 @@ class V1BoxCgroup implements BoxCgroup {
       () => killPids(readPids(procs)),
       5000,
     );
-    for (const controller of v1Controllers) await removeDir(this.#dirs[controller]);
+    for (const dir of this.#live) {
+      await removeDir(dir);
+      this.#live.delete(dir);
+    }
+    for (const controller of ['pids', 'cpuacct'] as const) await removeDir(this.#dirs[controller]);
   }
 }
 

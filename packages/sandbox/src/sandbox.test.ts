@@ -146,6 +146,37 @@ describe('Sandbox', () => {
     ).rejects.toThrow(IsolationUnavailableError);
   });
 
+  it("reports each run's own peak memory and gives it its whole limit, whatever earlier runs left", async (ctx) => {
+    if (skipReason(t.sandbox.isolation.level !== 'full', 'no memory cgroup: no peak memory to check')) ctx.skip();
+    const MiB = 1024 * 1024;
+    const box = await t.sandbox.createBox(3);
+    const writer = await t.sandbox.run({
+      box,
+      argv: ['sh', '-c', 'head -c 50000000 /dev/zero > big; cat /usr/bin/* > /dev/null 2>&1; true'],
+      limits: { fileSizeBytes: 64 * MiB },
+    });
+    expect(writer.status).toBe('ok');
+    expect(writer.memoryBytes).toBeGreaterThan(45 * MiB); // the box's tmpfs pages are the writer's own memory
+    const kept = await t.sandbox.run({ box, argv: ['sh', '-c', 'echo hi'] });
+    expect(kept).toMatchObject({ status: 'ok', stdout: 'hi\n' });
+    expect(kept.memoryBytes).toBeLessThan(20 * MiB);
+    await box.reset();
+    const small = await t.sandbox.run({ box, argv: ['sh', '-c', 'echo hi'] });
+    expect(small).toMatchObject({ status: 'ok', stdout: 'hi\n' });
+    expect(small.memoryBytes).toBeGreaterThan(0);
+    expect(small.memoryBytes).toBeLessThan(20 * MiB);
+    const big = await t.sandbox.run({
+      box,
+      argv: ['python3', '-c', "b = b'x' * (200 << 20); print(len(b) >> 20)"],
+      limits: { memoryBytes: 256 * MiB },
+    });
+    expect(big).toMatchObject({ status: 'ok', stdout: '200\n' });
+    expect(big.memoryBytes).toBeGreaterThan(200 * MiB);
+    expect(big.memoryBytes).toBeLessThanOrEqual(256 * MiB);
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+
   it('aborts a run on the signal and before it starts', async () => {
     const box = await t.sandbox.createBox(0);
     const controller = new AbortController();
