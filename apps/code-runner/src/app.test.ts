@@ -273,3 +273,39 @@ describe('API keys and rate limit', () => {
     expect((await keyed.get('/api/v2/runtimes', { authorization: 'Bearer k1' })).status).toBe(200);
   });
 });
+
+describe('Server-Timing (SERVER_TIMING=true)', () => {
+  let timed: Harness;
+  beforeAll(async () => {
+    timed = await createHarness({ NUM_RUNNERS: '1', SERVER_TIMING: 'true' });
+  });
+  afterAll(async () => {
+    await timed?.close();
+  });
+
+  it('names the phases of an execution, v2 and v1, and is absent where nothing ran', async () => {
+    const run = await timed.post('/api/v2/execute', { language: 'c++', files: [{ content: cppHello }] });
+    expect(run.status).toBe(200);
+    const names = (header: string | null) => (header ?? '').split(', ').map((part) => part.split(';')[0]);
+    expect(names(run.headers.get('server-timing'))).toEqual([
+      'parse',
+      'queue',
+      'write',
+      'compile',
+      'run',
+      'map',
+      'total',
+    ]);
+    expect(run.headers.get('server-timing')).toMatch(/^parse;dur=\d+\.\d\d, /);
+    const cached = await timed.post('/api/v2/execute', { language: 'c++', files: [{ content: cppHello }] });
+    expect(names(cached.headers.get('server-timing'))).toContain('cache');
+    const v1 = await timed.post('/api/v1/run', { language: 'python3', source: 'print(1)' });
+    expect(names(v1.headers.get('server-timing'))).toEqual(['parse', 'queue', 'write', 'run', 'map', 'total']);
+    expect((await timed.get('/api/v2/runtimes')).headers.get('server-timing')).toBeNull();
+  });
+
+  it('is off by default', async () => {
+    const res = await h.post('/api/v2/execute', { language: 'python', files: [{ content: 'print(1)' }] });
+    expect(res.headers.get('server-timing')).toBeNull();
+  });
+});

@@ -21,6 +21,7 @@ import { PoolBusyError, PoolClosedError } from './pool.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
 import type { Runner } from './runner.ts';
+import { PhaseTimer, type TimingVariables } from './timing.ts';
 
 export const maxBodyBytes = 1024 * 1024;
 
@@ -65,9 +66,17 @@ function notBuiltPage(webRoot: string): string {
 /** The HTTP app of code-runner, built from its dependencies; it never listens (main.ts does). */
 export function createApp(deps: AppDependencies) {
   const { config, runner, logger, registry } = deps;
-  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>();
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>();
 
   app.use('*', requestLog(logger));
+  if (config.SERVER_TIMING) {
+    app.use('/api/*', async function serverTiming(c, next) {
+      const timer = new PhaseTimer();
+      c.set('timer', timer);
+      await next();
+      if (timer.phases().length > 0) c.res.headers.set('Server-Timing', timer.header());
+    });
+  }
   app.use('/api/*', preflightOk);
   const origins = config.CORS_ORIGINS;
   app.use(
@@ -82,6 +91,7 @@ export function createApp(deps: AppDependencies) {
         'RateLimit-Remaining',
         'RateLimit-Reset',
         'RateLimit-Policy',
+        'Server-Timing',
       ],
       maxAge: 600,
     }),

@@ -38,6 +38,8 @@ interface Entry {
   bytes: number;
   /** Relative paths and modes of the artifacts. */
   files: { path: string; mode: number }[];
+  /** Relative directories the artifacts need in the box, parents first (made once per restore). */
+  dirs: string[];
   result: RunResult;
   pins: number;
   evicted: boolean;
@@ -81,9 +83,15 @@ export class CompileCache {
     await fs.mkdir(this.#options.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** The cache key of a compile: a hash of all of its inputs, in a stable order. */
-  static key(parts: unknown): string {
-    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  /**
+   * The cache key of a compile: a hash of all of its inputs, in a stable order. The files' bytes are hashed
+   * as they are (each after its name and length, so no two different sets of files hash alike), not encoded.
+   */
+  static key(parts: unknown, files: readonly { name: string; content: Uint8Array }[] = []): string {
+    const hash = createHash('sha256').update(JSON.stringify(parts));
+    for (const file of files)
+      hash.update(`\n${JSON.stringify(file.name)} ${file.content.length}\n`).update(file.content);
+    return hash.digest('hex');
   }
 
   stats(): CompileCacheStats {
@@ -131,15 +139,13 @@ export class CompileCache {
     entry.pins++;
     this.#touch(entry);
     try {
+      for (const dir of entry.dirs) await fs.mkdir(path.join(options.boxDir, dir), { recursive: true });
       for (const file of entry.files) {
         const from = path.join(entry.dir, file.path);
         const to = path.join(options.boxDir, file.path);
-        await fs.mkdir(path.dirname(to), { recursive: true });
-        // A source file of the request may share a name with an artifact (it is in the key, so equal): replace it.
-        await fs.rm(to, { force: true });
         if (options.link && this.#linkWorks) {
           try {
-            await fs.link(from, to);
+            await this.#link(from, to);
             continue;
           } catch (error) {
             // Boxes on their own file system (a tmpfs each): links cannot cross, copy from now on.
@@ -147,6 +153,8 @@ export class CompileCache {
             this.#linkWorks = false;
           }
         }
+        // A source file of the request may share a name with an artifact (it is in the key, so equal): replace it.
+        await fs.rm(to, { force: true });
         await fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE);
         await fs.chmod(to, file.mode);
       }
@@ -158,6 +166,17 @@ export class CompileCache {
     } finally {
       entry.pins--;
       if (entry.evicted && entry.pins === 0) void fs.rm(entry.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Links `from` at `to`; a file already at `to` (a source of the request named like an artifact) is replaced. */
+  async #link(from: string, to: string): Promise<void> {
+    try {
+      await fs.link(from, to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      await fs.rm(to, { force: true });
+      await fs.link(from, to);
     }
   }
 
@@ -198,7 +217,14 @@ export class CompileCache {
       await fs.rm(dir, { recursive: true, force: true });
       throw error;
     }
-    const entry: Entry = { key: options.key, dir, bytes, files, result, pins: 0, evicted: false };
+    const dirs = new Set<string>();
+    for (const file of files) {
+      const parent = path.posix.dirname(file.path);
+      if (parent !== '.') dirs.add(parent);
+    }
+    // mkdir -p of the deepest ones is enough; sorted so parents come first anyway.
+    const needed = [...dirs].filter((d) => ![...dirs].some((other) => other.startsWith(`${d}/`))).sort();
+    const entry: Entry = { key: options.key, dir, bytes, files, dirs: needed, result, pins: 0, evicted: false };
     this.#entries.set(options.key, entry);
     this.#bytes += bytes;
     this.#evict();

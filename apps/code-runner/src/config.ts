@@ -42,6 +42,8 @@ export const ConfigSchema = z.object({
   CORS_ORIGINS: env.list(),
   LOG_LEVEL: env.logLevel(),
   LOG_SOURCE: env.bool(false),
+  /** Send a Server-Timing header with the phases of each execution (queue, write, cache/compile, run, ...). */
+  SERVER_TIMING: env.bool(false),
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../runner-web/dist/', import.meta.url))),
 });
 export type Config = z.infer<typeof ConfigSchema>;

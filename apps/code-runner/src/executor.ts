@@ -7,6 +7,7 @@ import { CompileCache, type CompileOutcome } from './compile-cache.ts';
 import { expandArgv, type LanguageRuntime } from './languages.ts';
 import type { StageLimits } from './limits.ts';
 import type { Pool } from './pool.ts';
+import type { PhaseTimer } from './timing.ts';
 
 /** The files of a request cannot be used as they are; the message says why. */
 export class BadFilesError extends Error {
@@ -70,6 +71,8 @@ export interface ExecutionJob {
   args: string[];
   limits: StageLimits;
   signal?: AbortSignal;
+  /** Marks the phases of the request (queue, write, cache or compile, run) for Server-Timing. */
+  timer?: PhaseTimer;
 }
 
 export interface ExecutionResult {
@@ -99,12 +102,14 @@ export class Executor {
   async execute(job: ExecutionJob): Promise<ExecutionResult> {
     const { sandbox, pool, cache } = this.#options;
     const { runtime } = job;
+    const { timer } = job;
     const lease = await pool.acquire(job.signal);
+    timer?.mark('queue');
     try {
       const box = lease.box;
       for (const file of job.files) {
-        const target = path.join(box.dir, file.name);
         if (file.name.includes('/')) {
+          const target = path.join(box.dir, file.name);
           const made = await fs.mkdir(path.dirname(target), { recursive: true });
           // Directories the program may write into, like the box itself.
           if (made && box.uid !== null && box.gid !== null) {
@@ -113,9 +118,14 @@ export class Executor {
             }
           }
         }
-        // wx: never write through anything already there (the box was emptied, so nothing is).
-        await fs.writeFile(target, file.content, { mode: 0o644, flag: 'wx' });
       }
+      // wx: never write through anything already there (the box was emptied, so nothing is). All settle
+      // before a failure is thrown, so no write can land in the box after it went back to be emptied.
+      const written = await Promise.allSettled(
+        job.files.map((file) => fs.writeFile(path.join(box.dir, file.name), file.content, { mode: 0o644, flag: 'wx' })),
+      );
+      for (const outcome of written) if (outcome.status === 'rejected') throw outcome.reason;
+      timer?.mark('write');
       const main = job.files[0]?.name ?? runtime.spec.fileName;
       const sources = [
         main,
@@ -139,14 +149,16 @@ export class Executor {
           args: [],
           memoryBytes: job.limits.compile.memoryBytes,
         });
-        const key = CompileCache.key({
-          language: runtime.spec.name,
-          version: runtime.version,
-          argv,
-          env: runtime.spec.env ?? {},
-          limits: job.limits.compile,
-          files: job.files.map((f) => [f.name, f.content.toString('base64')]),
-        });
+        const key = CompileCache.key(
+          {
+            language: runtime.spec.name,
+            version: runtime.version,
+            argv,
+            env: runtime.spec.env ?? {},
+            limits: job.limits.compile,
+          },
+          job.files,
+        );
         compile = await cache.compileInBox({
           key,
           boxDir: box.dir,
@@ -154,6 +166,7 @@ export class Executor {
           link: this.#options.linkCachedArtifacts,
           compile: () => sandbox.run({ ...common, argv, limits: job.limits.compile }),
         });
+        timer?.mark(compile.cached ? 'cache' : 'compile');
         this.#logInternal(compile.result, 'compile');
         if (compile.result.status !== 'ok') return { compile, run: null };
       }
@@ -165,6 +178,7 @@ export class Executor {
         memoryBytes: job.limits.run.memoryBytes,
       });
       const run = await sandbox.run({ ...common, argv, stdin: job.stdin, limits: job.limits.run });
+      timer?.mark('run');
       this.#logInternal(run, 'run');
       return compile ? { compile, run } : { run };
     } finally {

@@ -111,7 +111,10 @@ export class Pool {
       release: () => {
         if (released) return;
         released = true;
-        const recycling = this.#recycle(box, permit);
+        // The reset starts on the next turn of the event loop, after the answer of the request that used the
+        // box was written: its synchronous parts (the sandbox's /proc scan and emptying) would delay it. The
+        // box and its permit stay taken until the reset has emptied and checked it.
+        const recycling = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#recycle(box, permit));
         this.#recycling.add(recycling);
         void recycling.finally(() => this.#recycling.delete(recycling));
       },

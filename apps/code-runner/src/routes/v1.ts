@@ -14,6 +14,7 @@ import { findRuntimeV1 } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
 import type { Runner } from '../runner.ts';
 import { v1Error } from '../stage.ts';
+import type { TimingVariables } from '../timing.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -56,7 +57,7 @@ export function toRunV1Response(result: ExecutionResult): RunV1Response {
 /** `/api/v1`: the original API (`{"error": "..."}` on failure). */
 export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
   const { runner } = deps;
-  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>({
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ error: describeIssues(result.error) }, 400);
     },
@@ -65,6 +66,8 @@ export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
     .openapi(languagesRoute, (c) => c.json({ languages: runner.runtimes.map((r) => r.spec.v1Name) }, 200))
     .openapi(runRoute, async (c) => {
       const body = c.req.valid('json');
+      const timer = c.var.timer;
+      timer?.mark('parse');
       const runtime = findRuntimeV1(runner.runtimes, body.language);
       c.var.logger?.debug(
         {
@@ -81,7 +84,10 @@ export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
         args: [],
         limits: resolveLimits({}, runner.maxima),
         signal: c.req.raw.signal,
+        timer,
       });
-      return c.json(toRunV1Response(result), 200);
+      const answer = c.json(toRunV1Response(result), 200);
+      timer?.mark('map');
+      return answer;
     });
 }

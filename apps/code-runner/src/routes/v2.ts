@@ -17,6 +17,7 @@ import { findRuntime, type LanguageRuntime } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
 import type { Runner } from '../runner.ts';
 import { notRunStage, toStage } from '../stage.ts';
+import type { TimingVariables } from '../timing.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -62,7 +63,7 @@ export function toRuntime(runtime: LanguageRuntime): Runtime {
 /** `/api/v2`: Piston's API (`{"message": "..."}` on failure) and `/info`. */
 export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
   const { runner } = deps;
-  const app = new OpenAPIHono<{ Variables: RequestLogVariables }>({
+  const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ message: describeIssues(result.error) }, 400);
     },
@@ -71,6 +72,8 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
     .openapi(runtimesRoute, (c) => c.json(runner.runtimes.map(toRuntime), 200))
     .openapi(executeRoute, async (c) => {
       const body = c.req.valid('json');
+      const timer = c.var.timer;
+      timer?.mark('parse');
       const runtime = findRuntime(runner.runtimes, body.language, body.version ?? '*');
       const limits = resolveLimits(body, runner.maxima);
       const files = prepareFiles(runtime, body.files);
@@ -89,6 +92,7 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
         args: body.args ?? [],
         limits,
         signal: c.req.raw.signal,
+        timer,
       });
       const response: ExecuteResponse = {
         language: runtime.spec.name,
@@ -96,7 +100,9 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
         run: result.run ? toStage(result.run) : notRunStage(),
       };
       if (result.compile) response.compile = toStage(result.compile.result, result.compile.cached);
-      return c.json(response, 200);
+      const answer = c.json(response, 200);
+      timer?.mark('map');
+      return answer;
     })
     .openapi(infoRoute, (c) => {
       const { isolation, pool, cache, maxima } = runner;
