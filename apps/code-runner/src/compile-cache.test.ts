@@ -93,6 +93,30 @@ describe('CompileCache on real files', () => {
     for (const dir of dirs) expect(readFileSync(path.join(dir, 'main'), 'utf8')).toBe('x'.repeat(10));
   });
 
+  it('restores into nested directories and over a request file named like an artifact, linked or copied', async () => {
+    const cache = new CompileCache({ dir: path.join(root, 'c5'), maxBytes: 10_000 });
+    await cache.init();
+    const compile = (dir: string) => async () => {
+      writeFileSync(path.join(dir, 'main'), 'binary', { mode: 0o755 });
+      mkdirSync(path.join(dir, 'lib', 'deep'), { recursive: true });
+      writeFileSync(path.join(dir, 'lib', 'deep', 'a.class'), 'class');
+      return ok;
+    };
+    const first = box();
+    await cache.compileInBox({ key: 'n', boxDir: first, compile: compile(first), link: false });
+    expect(cache.stats().entries).toBe(1);
+    for (const link of [false, true]) {
+      const dir = box();
+      writeFileSync(path.join(dir, 'main'), 'the request file named main');
+      const hit = await cache.compileInBox({ key: 'n', boxDir: dir, compile: compile(dir), link });
+      expect(hit.cached).toBe(true);
+      expect(readFileSync(path.join(dir, 'main'), 'utf8')).toBe('binary');
+      expect(statSync(path.join(dir, 'main')).mode & 0o777).toBe(0o555);
+      expect(readFileSync(path.join(dir, 'lib', 'deep', 'a.class'), 'utf8')).toBe('class');
+      expect(statSync(path.join(dir, 'lib', 'deep', 'a.class')).mode & 0o777).toBe(0o444);
+    }
+  });
+
   it('evicts the least recently used entries past its size in bytes', async () => {
     const cache = new CompileCache({ dir: path.join(root, 'c3'), maxBytes: 250 });
     await cache.init();

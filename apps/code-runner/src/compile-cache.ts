@@ -153,9 +153,7 @@ export class CompileCache {
             this.#linkWorks = false;
           }
         }
-        // A source file of the request may share a name with an artifact (it is in the key, so equal): replace it.
-        await fs.rm(to, { force: true });
-        await fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE);
+        await this.#copy(from, to);
         await fs.chmod(to, file.mode);
       }
       this.#hits++;
@@ -177,6 +175,18 @@ export class CompileCache {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       await fs.rm(to, { force: true });
       await fs.link(from, to);
+    }
+  }
+
+  /** Copies `from` to `to` (a reflink where the file system can); a file already at `to` is replaced. */
+  async #copy(from: string, to: string): Promise<void> {
+    try {
+      await fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A source file of the request may share a name with an artifact (it is in the key, so equal).
+      await fs.rm(to, { force: true });
+      await fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
     }
   }
 
