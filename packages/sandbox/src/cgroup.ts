@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunLimits } from './limits.ts';
+import { ownedName, removeIdleCgroup, staleEntries } from './owner.ts';
 
 // Small sysfs files are read and written synchronously: each call is a few microseconds and keeps a run's
 // set-up free of extra event-loop turns.
@@ -159,7 +159,17 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
-const baseName = () => `repo-sandbox-${process.pid}-${randomBytes(3).toString('hex')}`;
+const prefix = 'repo-sandbox-';
+const baseName = () => ownedName(prefix);
+
+/**
+ * Removes the sandbox cgroups in `parent` left by dead servers (a crash skips close()). Only those whose
+ * owner (pid + start time in the name) is dead and in which no task lives: a live server's idle box
+ * cgroups are empty between runs, so emptiness alone must never be the test.
+ */
+function removeStale(parent: string): void {
+  for (const dir of staleEntries(parent, prefix, true)) removeIdleCgroup(dir);
+}
 
 // ---- cgroup v1 -------------------------------------------------------------------------------------------
 
@@ -447,6 +457,7 @@ function tryV2(ownDir: string): CgroupDetection {
         writeFileSync(path.join(ownDir, 'cgroup.subtree_control'), enable);
       }
     }
+    removeStale(ownDir);
     const base = path.join(ownDir, baseName());
     mkdirSync(base);
     try {
@@ -469,7 +480,9 @@ function tryV1(mounts: MountInfo[], own: Map<string, string>): CgroupDetection {
     for (const controller of v1Controllers) {
       const mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(controller));
       if (!mount) throw new Error(`cgroup v1 controller ${controller} is not mounted`);
-      const base = path.join(cgroupDir(mount, own.get(controller) ?? '/'), name);
+      const parent = cgroupDir(mount, own.get(controller) ?? '/');
+      removeStale(parent);
+      const base = path.join(parent, name);
       mkdirSync(base);
       made.push(base);
       bases[controller] = base;

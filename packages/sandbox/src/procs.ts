@@ -49,3 +49,20 @@ export function killGroup(pgid: number): boolean {
     return false;
   }
 }
+
+/** Live (non-zombie) processes whose real uid is in `uids`, in one /proc scan. */
+export function pidsOfUids(uids: ReadonlySet<number>): Array<{ pid: number; uid: number }> {
+  const found: Array<{ pid: number; uid: number }> = [];
+  if (uids.size === 0) return found;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      if (uids.has(uid) && !/^State:\s+Z/m.test(status)) found.push({ pid: Number(entry), uid });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}

@@ -177,6 +177,44 @@ describe('Sandbox', () => {
     await box.destroy();
   });
 
+  it('lets two sandboxes share a workRoot and a baseUid without harming each other', async () => {
+    const workRoot = path.join(t.workRoot, 'shared');
+    const baseUid = 1_800_000_000 + (process.pid % 10_000) * 100;
+    const one = await Sandbox.create({ workRoot, boxes: 2, baseUid });
+    const two = await Sandbox.create({ workRoot, boxes: 2, baseUid });
+    try {
+      expect(one.dir).not.toBe(two.dir);
+      if (one.isolation.root) {
+        expect(one.baseUid).toBe(baseUid);
+        expect(two.baseUid).toBeGreaterThanOrEqual(baseUid + 3); // 2 boxes + the self-test box
+        expect(two.isolation.layers.uid.detail).toMatch(/baseUid \d+ was taken/);
+      }
+      const boxOne = await one.createBox(0);
+      const boxTwo = await two.createBox(0);
+      expect(boxOne.dir).not.toBe(boxTwo.dir);
+      if (boxOne.uid !== null) expect(boxOne.uid).not.toBe(boxTwo.uid);
+      // A long run in one while the other runs, resets, self-tests and closes.
+      const long = one.run({
+        box: boxOne,
+        argv: ['sh', '-c', 'sleep 1; cat /etc/passwd > /dev/null && echo survived'],
+      });
+      const short = await two.run({ box: boxTwo, argv: ['sh', '-c', 'echo two'] });
+      expect(short).toMatchObject({ status: 'ok', stdout: 'two\n' });
+      await boxTwo.reset();
+      await two.selfTest();
+      await two.close();
+      expect(await long).toMatchObject({ status: 'ok', stdout: 'survived\n' });
+      expect((await one.run({ box: boxOne, argv: ['echo', 'still'] })).stdout).toBe('still\n');
+      // A third one takes the range the closed one gave back.
+      const three = await Sandbox.create({ workRoot, boxes: 2, baseUid });
+      if (three.isolation.root) expect(three.baseUid).toBe(two.baseUid);
+      await three.close();
+    } finally {
+      await two.close();
+      await one.close();
+    }
+  });
+
   it('aborts a run on the signal and before it starts', async () => {
     const box = await t.sandbox.createBox(0);
     const controller = new AbortController();

@@ -1,5 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { type Box, emptyDir, SandboxBox } from './box.ts';
@@ -17,6 +27,7 @@ import {
 import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
+import { claimUids, ownedName, staleEntries, type UidClaim } from './owner.ts';
 import { killGroup, killUid, pidsOfUid } from './procs.ts';
 import { signalName } from './signals.ts';
 
@@ -75,6 +86,29 @@ const defaultBoxes = 64;
 /** bubblewrap refuses more than 9000 arguments in all; its own take about a hundred. */
 const maxArgs = 8000;
 const defaultBaseUid = 60000;
+const maxUid = 2 ** 31 - 2;
+const maxUidAttempts = 64;
+const instancePrefix = 'sandbox-';
+
+/**
+ * Removes instance directories of dead sandboxes (a crash skips close()): their box tmpfs mounts first,
+ * never following links. Directories of live owners and names not ours are left alone.
+ */
+async function removeStaleInstances(workRoot: string): Promise<void> {
+  for (const stale of staleEntries(workRoot, instancePrefix)) {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' ')[4])
+      .filter((point): point is string => point?.startsWith(`${stale}/`) === true);
+    for (const point of mounts.reverse()) await execa('umount', [point], { reject: false });
+    try {
+      emptyDir(stale);
+      rmdirSync(stale);
+    } catch {
+      // still busy (a mount we could not undo): left for a later start
+    }
+  }
+}
 const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -128,6 +162,11 @@ function parseTimes(text: string): number | null {
 export class Sandbox {
   readonly isolation: IsolationReport;
   readonly workRoot: string;
+  /** This instance's own directory under workRoot (`sandbox-<pid>-<start>-<random>`): boxes and /etc files. */
+  readonly dir: string;
+  /** First per-box uid in use: `baseUid`, or the next free range when another sandbox holds it. */
+  readonly baseUid: number;
+  readonly #claim: UidClaim | null;
   readonly #boxCount: number;
   readonly #baseUid: number;
   readonly #cgroups: CgroupDriver | null;
@@ -141,8 +180,10 @@ export class Sandbox {
   private constructor(parts: {
     isolation: IsolationReport;
     workRoot: string;
+    dir: string;
     boxes: number;
     baseUid: number;
+    claim: UidClaim | null;
     cgroups: CgroupDriver | null;
     bwrap: string | null;
     layout: BwrapLayout | null;
@@ -150,8 +191,11 @@ export class Sandbox {
   }) {
     this.isolation = parts.isolation;
     this.workRoot = parts.workRoot;
+    this.dir = parts.dir;
     this.#boxCount = parts.boxes;
     this.#baseUid = parts.baseUid;
+    this.baseUid = parts.baseUid;
+    this.#claim = parts.claim;
     this.#cgroups = parts.cgroups;
     this.#bwrap = parts.bwrap;
     this.#layout = parts.layout;
@@ -198,23 +242,73 @@ export class Sandbox {
     if (root) {
       // Box uids must reach their own box through workRoot, but not list the other boxes.
       chmodSync(workRoot, 0o711);
-      for (let dir = path.dirname(workRoot); ; dir = path.dirname(dir)) {
+      for (let dir = workRoot; dir !== '/'; ) {
+        dir = path.dirname(dir);
         if ((statSync(dir).mode & 0o001) === 0) {
           throw new SandboxOptionError(
             `workRoot ${workRoot} is not reachable by the per-box uids: ${dir} is not searchable by others (chmod o+x it or choose another workRoot)`,
           );
         }
-        if (dir === '/') break;
       }
     }
+    await removeStaleInstances(workRoot);
+
+    // Uids: the requested range, or the next free one when another live sandbox or a foreign process uses
+    // it (each sandbox kills every process of its box uids after a run: a shared range would be fatal).
+    let claim: UidClaim | null = null;
+    let uidNote = '';
+    if (root) {
+      const span = boxes + 1; // + the self-test box
+      const refusals: string[] = [];
+      for (let attempt = 0; attempt < maxUidAttempts && claim === null; attempt++) {
+        const first = baseUid + attempt * span;
+        if (first + span - 1 > maxUid) break;
+        const got = claimUids(first, first + span - 1);
+        if (typeof got === 'string') refusals.push(`${first}..${first + span - 1}: ${got}`);
+        else claim = got;
+      }
+      if (claim === null) {
+        throw new SandboxOptionError(
+          `No free uid range of ${span} from \`baseUid\` ${baseUid} on (tried ${refusals.length}: ${refusals.slice(0, 3).join('; ')}); choose another baseUid`,
+        );
+      }
+      for (const uid of claim.takenOver) await killUid(uid); // orphans of a dead sandbox's boxes
+      if (claim.first !== baseUid) uidNote = ` (baseUid ${baseUid} was taken: ${refusals[0]})`;
+    }
+    const firstUid = claim?.first ?? baseUid;
+    try {
+      return await Sandbox.#create(options, { workRoot, boxes, baseUid: firstUid, uidNote, claim, disable, root });
+    } catch (error) {
+      claim?.release();
+      throw error;
+    }
+  }
+
+  static async #create(
+    options: SandboxOptions,
+    parts: {
+      workRoot: string;
+      boxes: number;
+      baseUid: number;
+      uidNote: string;
+      claim: UidClaim | null;
+      disable: Set<IsolationLayer>;
+      root: boolean;
+    },
+  ): Promise<Sandbox> {
+    const { workRoot, boxes, baseUid, uidNote, claim, disable, root } = parts;
+    // This instance's own directory: two sandboxes on one workRoot never touch each other's files.
+    const dir = path.join(workRoot, ownedName(instancePrefix));
+    mkdirSync(dir, { mode: root ? 0o711 : 0o755 });
+    if (root) chmodSync(dir, 0o711);
 
     const layers = {} as IsolationReport['layers'];
     layers.process = { available: true, detail: 'process group + rlimits (cpu, data, nproc, fsize, nofile, core=0)' };
     layers.uid = root
-      ? { available: true, detail: `per-box uid/gid ${baseUid}+box id` }
+      ? { available: true, detail: `per-box uid/gid ${baseUid}+box id${uidNote}` }
       : { available: false, detail: `not running as root: code runs as the server's uid ${process.getuid?.()}` };
 
-    const etcDir = path.join(workRoot, '.etc');
+    const etcDir = path.join(dir, '.etc');
     mkdirSync(etcDir, { recursive: true, mode: 0o755 });
     const users = [
       'root:x:0:0:root:/root:/usr/sbin/nologin',
@@ -224,11 +318,11 @@ export class Sandbox {
     if (root) {
       for (let id = 0; id <= boxes; id++) {
         const uid = baseUid + id;
-        users.push(`box${id}:x:${uid}:${uid}:box ${id}:${path.join(workRoot, `box-${id}`)}:/bin/sh`);
+        users.push(`box${id}:x:${uid}:${uid}:box ${id}:${path.join(dir, `box-${id}`)}:/bin/sh`);
         groups.push(`box${id}:x:${uid}:`);
       }
     } else {
-      users.push(`sandbox:x:${process.getuid?.()}:${process.getgid?.()}:sandbox:${workRoot}:/bin/sh`);
+      users.push(`sandbox:x:${process.getuid?.()}:${process.getgid?.()}:sandbox:${dir}:/bin/sh`);
       groups.push(`sandbox:x:${process.getgid?.()}:`);
     }
     writeFileSync(path.join(etcDir, 'passwd'), `${users.join('\n')}\n`, { mode: 0o644 });
@@ -290,7 +384,7 @@ export class Sandbox {
 
     let disk: IsolationReport['disk'] = 'rlimit';
     if (root) {
-      const probe = path.join(workRoot, '.probe');
+      const probe = path.join(dir, '.probe');
       mkdirSync(probe, { recursive: true });
       const mounted = await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { reject: false });
       if (mounted.exitCode === 0) {
@@ -309,9 +403,10 @@ export class Sandbox {
     };
     if (options.requireLevel && !levelAtLeast(isolation.level, options.requireLevel)) {
       await cgroups?.close();
+      rmSync(dir, { recursive: true, force: true });
       throw new IsolationUnavailableError(options.requireLevel, isolation);
     }
-    return new Sandbox({ isolation, workRoot, boxes, baseUid, cgroups, bwrap, layout, setpriv });
+    return new Sandbox({ isolation, workRoot, dir, boxes, baseUid, claim, cgroups, bwrap, layout, setpriv });
   }
 
   /** Creates (or takes over and empties) box `id`, 0 <= id < boxes. */
@@ -323,7 +418,7 @@ export class Sandbox {
   async #createBox(id: number): Promise<SandboxBox> {
     if (this.#closed) throw new SandboxOptionError('The sandbox is closed');
     if (this.#boxes.has(id)) throw new SandboxOptionError(`Box ${id} already exists; destroy it first`);
-    const dir = path.join(this.workRoot, `box-${id}`);
+    const dir = path.join(this.dir, `box-${id}`);
     const uid = this.isolation.root ? this.#baseUid + id : null;
     mkdirSync(dir, { recursive: true });
     let tmpfsBytes: number | null = null;
@@ -718,7 +813,8 @@ export class Sandbox {
     await Promise.all([...this.#running].map((run) => run.done));
     for (const box of [...this.#boxes.values()]) await box.destroy();
     await this.#cgroups?.close();
-    rmSync(path.join(this.workRoot, '.etc'), { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+    this.#claim?.release();
   }
 }
 
