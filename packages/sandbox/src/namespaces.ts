@@ -1,4 +1,13 @@
-import { accessSync, constants, existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** Absolute path of `name` on the server's PATH (plus the usual system dirs), or null. */
@@ -47,8 +56,12 @@ export interface BwrapLayout {
   network: string[];
 }
 
-/** Pre-resolves the read-only view of the host once: system dirs (or their symlinks), a minimal /etc. */
-export function bwrapLayout(passwdFile: string, groupFile: string): BwrapLayout {
+/**
+ * Pre-resolves the read-only view of the host once: system dirs (or their symlinks), and a minimal /etc
+ * prepared in `etcDir` (which already holds passwd and group) and bound once. One bind instead of ~17 file
+ * binds saves ~3 ms per run; the copy is a snapshot taken at start (a CA or time zone update needs a restart).
+ */
+export function bwrapLayout(etcDir: string): BwrapLayout {
   const common = [
     '--unshare-user',
     '--unshare-ipc',
@@ -77,14 +90,17 @@ export function bwrapLayout(passwdFile: string, groupFile: string): BwrapLayout 
   for (const name of readdirSync('/etc')) if (/^java-\d+/.test(name)) etc.push(name);
   for (const name of etc) {
     const host = path.join('/etc', name);
-    if (existsSync(host)) common.push('--ro-bind', host, host);
+    // Links are kept as links (alternatives point into /usr, ssl/certs into /usr/share): never followed.
+    if (existsSync(host)) cpSync(host, path.join(etcDir, name), { recursive: true, verbatimSymlinks: true });
   }
-  common.push('--ro-bind', passwdFile, '/etc/passwd', '--ro-bind', groupFile, '/etc/group');
-  common.push('--proc', '/proc', '--dev', '/dev');
   const network: string[] = [];
   for (const name of etcNetwork) {
     const host = path.join('/etc', name);
-    if (existsSync(host)) network.push('--ro-bind', host, host);
+    if (!existsSync(host)) continue;
+    // An empty file to mount the live one on in runs with network (a read-only /etc cannot get new ones).
+    writeFileSync(path.join(etcDir, name), '', { mode: 0o644 });
+    network.push('--ro-bind', host, `/etc/${name}`);
   }
+  common.push('--ro-bind', etcDir, '/etc', '--proc', '/proc', '--dev', '/dev');
   return { common, network };
 }

@@ -347,7 +347,7 @@ export class Sandbox {
       if (!found) {
         layers.namespaces = { available: false, detail: 'bwrap not found on PATH (apt-get install bubblewrap)' };
       } else {
-        const candidate = bwrapLayout(path.join(etcDir, 'passwd'), path.join(etcDir, 'group'));
+        const candidate = bwrapLayout(etcDir);
         // A real trial as the box uid: bwrap may be installed yet user namespaces forbidden (container, sysctl).
         const trial = await execa(found, [...candidate.common, '--unshare-net', '--tmpfs', '/tmp', '--', '/bin/true'], {
           reject: false,
