@@ -70,6 +70,31 @@ describe('Pool: a box goes back only once emptied and checked', () => {
     }
   });
 
+  it('puts a reset off while another box is free, and starts it at once for a request that finds none', async () => {
+    const pool = await makePool(2);
+    try {
+      events.length = 0;
+      const a = await pool.acquire();
+      writeFileSync(path.join(a.box.dir, 'left-behind.txt'), 'secret');
+      a.release();
+      const b = await pool.acquire(); // the other box, free at once
+      expect(b.box.id).not.toBe(a.box.id);
+      expect(events).toEqual([]);
+      // No box is free now: this request starts the put-off reset and gets that box once it is empty.
+      const again = await pool.acquire();
+      expect(again.box.id).toBe(a.box.id);
+      expect(events).toEqual([`reset-start ${a.box.id}`, `reset-done ${a.box.id}`]);
+      expect(readdirSync(again.box.dir)).toEqual([]);
+      // Both come back without anyone asking for them.
+      b.release();
+      again.release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(events.filter((e) => e.startsWith('reset-done'))).toHaveLength(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('never lends one box to two holders at once under many concurrent requests', async () => {
     const pool = await makePool(2);
     try {

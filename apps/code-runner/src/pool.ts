@@ -20,6 +20,9 @@ export class PoolClosedError extends Error {
   }
 }
 
+/** How long the reset of a returned box is put off while another box is free and nobody waits. */
+const resetDelayMs = 5;
+
 /** One box lent to one request. `release()` empties the box in the background before anyone else gets it. */
 export interface Lease {
   readonly box: Box;
@@ -46,6 +49,8 @@ export class Pool {
   readonly #free: Box[];
   readonly #options: PoolOptions;
   readonly #recycling = new Set<Promise<void>>();
+  /** Starts of resets put off while another box was free (see `release`). */
+  readonly #deferred = new Set<() => void>();
   #broken = 0;
   #closed = false;
 
@@ -82,6 +87,8 @@ export class Pool {
   /** Waits (bounded) for a free box. Throws PoolBusyError, PoolClosedError, or the signal's reason. */
   async acquire(signal?: AbortSignal): Promise<Lease> {
     if (this.#closed) throw new PoolClosedError();
+    // No box free for this request: the resets put off for later are needed now.
+    if (this.#free.length === 0) this.#startDeferredResets();
     const retryAfterSeconds = Math.max(1, Math.ceil(this.#options.queueTimeoutMs / 1000));
     let permit: Releasable;
     try {
@@ -111,14 +118,32 @@ export class Pool {
       release: () => {
         if (released) return;
         released = true;
-        // The reset starts on the next turn of the event loop, after the answer of the request that used the
-        // box was written: its synchronous parts (the sandbox's /proc scan and emptying) would delay it. The
-        // box and its permit stay taken until the reset has emptied and checked it.
-        const recycling = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#recycle(box, permit));
+        // The box and its permit stay taken until the reset has emptied and checked it. The reset has
+        // synchronous parts (the sandbox's /proc scan, emptying) that block the event loop, so it starts after
+        // the answer of the request that used the box was written (next turn of the loop); and when another
+        // box is free and nobody waits, a little later still, when the next request's program most likely
+        // runs, instead of delaying that request's start. Whoever finds no free box starts it at once.
+        let start!: () => void;
+        const recycling = new Promise<void>((resolve) => {
+          start = resolve;
+        }).then(() => this.#recycle(box, permit));
         this.#recycling.add(recycling);
         void recycling.finally(() => this.#recycling.delete(recycling));
+        if (this.#free.length > 0 && this.#semaphore.queueLength === 0) {
+          const timer = setTimeout(() => now(), resetDelayMs);
+          const now = () => {
+            clearTimeout(timer);
+            this.#deferred.delete(now);
+            start();
+          };
+          this.#deferred.add(now);
+        } else setImmediate(start);
       },
     };
+  }
+
+  #startDeferredResets(): void {
+    for (const now of [...this.#deferred]) now();
   }
 
   async #recycle(box: Box, permit: Releasable): Promise<void> {
@@ -144,6 +169,7 @@ export class Pool {
   /** Stops lending, waits for boxes in use to come back, destroys every box. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#startDeferredResets();
     const deadline = Date.now() + 15_000;
     while ((this.#semaphore.inUse > 0 || this.#recycling.size > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
