@@ -260,7 +260,10 @@ class V1BoxCgroup implements BoxCgroup {
     const failcntFile = path.join(memory, this.#memsw ? 'memory.memsw.failcnt' : 'memory.failcnt');
     const peakFile = path.join(memory, 'memory.max_usage_in_bytes');
     const procs = this.#file('pids', 'cgroup.procs');
-    const list = () => readPids(procs);
+    // The pids cgroup is the box's, shared by its runs: once this run is over, a kill loop of it still
+    // sleeping (started by a stop at the wall/CPU limit) must not see, and kill, the next run's processes.
+    let released = false;
+    const list = () => (released ? [] : readPids(procs));
     const cpu = () => {
       const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
       return ns === null ? null : ns / 1e6;
@@ -277,6 +280,7 @@ class V1BoxCgroup implements BoxCgroup {
         return { cpuTimeMs: cpu(), memoryBytes: readNumber(peakFile), oomKilled };
       },
       release: () => {
+        released = true;
         try {
           rmdirSync(memory);
           this.#live.delete(memory);
