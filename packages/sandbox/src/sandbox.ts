@@ -576,7 +576,7 @@ export class Sandbox {
     const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
     const lines = [
       'f(){ echo "sandbox: $1" >&3; exit 125; }',
-      ...(cg?.joinFiles ?? []).map((file) => `echo $$ > '${file}' || f 'cannot join cgroup ${file}'`),
+      ...(cg?.joinFiles ?? []).map((file) => `echo ${cg?.joinPid} > '${file}' || f 'cannot join cgroup ${file}'`),
       "ulimit -c 0 || f 'ulimit -c'",
       `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
       `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
