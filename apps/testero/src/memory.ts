@@ -7,6 +7,12 @@ const PAGE = 4096;
 const SLICE = 8 * 1024 * 1024;
 const pattern = patternBytes(1024 * 1024);
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+// glibc serves a malloc of at least its mmap threshold with a fresh mmap and gives it back with
+// munmap on free; below it, memory comes from the heap, where freed parts stay resident until the
+// top of the heap is free. The threshold grows after each free of an mmapped chunk, up to 32 MiB on
+// 64-bit: so every part reserves at least that (only the pages written become resident), and a freed
+// part of any size goes back to the system at once.
+const MMAP_FLOOR = 32 * 1024 * 1024 + PAGE;
 
 /**
  * Memory parts held for real: each part is its own off-heap buffer (allocUnsafeSlow: no pool, no
@@ -24,7 +30,7 @@ export class MemoryParts implements PartHolder {
 
   async add(index: number): Promise<void> {
     const size = Number(this.sizes[index]);
-    const part = Buffer.allocUnsafeSlow(size);
+    const part = Buffer.allocUnsafeSlow(Math.max(size, MMAP_FLOOR)).subarray(0, size);
     const words = new Uint32Array(part.buffer, part.byteOffset, size / 4);
     const serial = ++this.#serial;
     for (let start = 0; start < size; start += SLICE) {
