@@ -2,9 +2,13 @@
 // `pnpm --filter @repo/sandbox bench` (ROUNDS=200 to change the sample size, default 100).
 // Rounds are interleaved (direct, full, namespaces, basic, direct, ...) so the load of a shared machine hits
 // every variant alike; the overhead is the median (and p95) of the per-round differences to direct.
+// Then (BENCH=concurrency for this part only, BENCH=serial for the first only) two boxes of one `full`
+// sandbox run `python3 -c pass` back to back concurrently (CONC_ROUNDS each, default 200), as a server
+// does: runs/s and how much of the event loop the sandbox took (utilisation, busy ms per run, loop delay).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { type IsolationLayer, Sandbox } from '../src/index.ts';
 
@@ -31,10 +35,50 @@ const levels: Array<{ name: string; disable: IsolationLayer[] }> = [
   { name: 'basic', disable: ['cgroups', 'namespaces'] },
 ];
 
+// BALLAST_MB: resident memory to hold, as a real server does (fork cost grows with the parent's RSS).
+const ballast = Buffer.alloc(Math.max(0, Number(process.env.BALLAST_MB ?? 0)) << 20, 1);
+const part = process.env.BENCH ?? 'all';
+const concurrencyRounds = Math.max(1, Number(process.env.CONC_ROUNDS ?? 200));
+
+async function concurrency(workRoot: string): Promise<void> {
+  const sandbox = await Sandbox.create({ workRoot, boxes: 2 });
+  try {
+    const boxes = [await sandbox.createBox(0), await sandbox.createBox(1)];
+    const argv: [string, ...string[]] = ['/usr/bin/python3', '-c', 'pass'];
+    const loop = async (box: (typeof boxes)[number], n: number) => {
+      for (let i = 0; i < n; i++) {
+        const result = await sandbox.run({ box, argv });
+        if (result.status !== 'ok') throw new Error(`concurrent run: ${JSON.stringify(result)}`);
+        await box.reset(); // as code-runner does between requests
+      }
+    };
+    await Promise.all(boxes.map((box) => loop(box, 10))); // warm-up
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const elu = performance.eventLoopUtilization();
+    const start = performance.now();
+    await Promise.all(boxes.map((box) => loop(box, concurrencyRounds)));
+    const seconds = (performance.now() - start) / 1000;
+    const used = performance.eventLoopUtilization(elu);
+    delay.disable();
+    const runs = 2 * concurrencyRounds;
+    const ms = (ns: number) => (ns / 1e6).toFixed(2);
+    console.log(
+      `\nconcurrency: ${sandbox.isolation.level}, 2 boxes x ${concurrencyRounds} runs of python3 -c pass + reset, load ${os.loadavg()[0]?.toFixed(2)}, rss ${process.memoryUsage().rss >> 20} MB (ballast ${ballast.length >> 20} MB)`,
+    );
+    console.log(`  runs/s ${(runs / seconds).toFixed(1)}  wall ${seconds.toFixed(2)} s`);
+    console.log(
+      `  event loop: utilisation ${(used.utilization * 100).toFixed(1)}%  busy ${(used.active / runs).toFixed(2)} ms/run  delay mean ${ms(delay.mean)} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms`,
+    );
+  } finally {
+    await sandbox.close();
+  }
+}
+
 const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-bench-'));
 const variants: Array<{ name: string; sandbox: Sandbox; box: Awaited<ReturnType<Sandbox['createBox']>> }> = [];
 try {
-  for (const level of levels) {
+  for (const level of part === 'concurrency' ? [] : levels) {
     const sandbox = await Sandbox.create({ workRoot, boxes: 1, disable: level.disable });
     if (sandbox.isolation.level !== level.name) {
       console.log(`${level.name}: not available here`);
@@ -43,8 +87,9 @@ try {
     }
     variants.push({ name: level.name, sandbox, box: await sandbox.createBox(0) });
   }
-  console.log(`rounds: ${rounds} (+${warmup} warm-up), interleaved; ms of the whole call as the caller sees it`);
-  for (const argv of commands) {
+  if (part !== 'concurrency')
+    console.log(`rounds: ${rounds} (+${warmup} warm-up), interleaved; ms of the whole call as the caller sees it`);
+  for (const argv of part === 'concurrency' ? [] : commands) {
     const [file, ...args] = argv;
     const direct = () => execa(file, args, { reject: false });
     const runs = variants.map((v) => async () => {
@@ -72,6 +117,7 @@ try {
       );
     });
   }
+  if (part !== 'serial') await concurrency(workRoot);
 } finally {
   for (const v of variants) await v.sandbox.close();
   rmSync(workRoot, { recursive: true, force: true });
