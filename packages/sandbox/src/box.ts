@@ -1,4 +1,5 @@
 import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { chmod, lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { BoxCgroup } from './cgroup.ts';
@@ -36,6 +37,20 @@ export function emptyDir(dir: string): void {
   }
 }
 
+/** emptyDir() off the event loop (each call in libuv's thread pool), with the same rules: never follows links. */
+export async function emptyDirAsync(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const entry = path.join(dir, name);
+    if ((await lstat(entry)).isDirectory()) {
+      await chmod(entry, 0o700);
+      await emptyDirAsync(entry);
+      await rmdir(entry);
+    } else {
+      await unlink(entry);
+    }
+  }
+}
+
 export interface BoxParts {
   id: number;
   dir: string;
@@ -67,8 +82,17 @@ export class SandboxBox implements Box {
     this.#onDestroy = parts.onDestroy;
   }
 
-  /** Kills whatever of this box may still run (a daemon that escaped its run's process group). */
-  async killLeftovers(): Promise<void> {
+  /**
+   * Kills whatever of this box may still run (a daemon that escaped its run's process group). With cgroups
+   * the box's own cgroup lists every process of its runs (each run joins it before anything starts, and a
+   * box uid can move into no other): reading it costs a file read instead of a /proc scan of every process.
+   * `scanUid` forces the scan (a new box may hold orphans of a dead server, which are in no cgroup of ours).
+   */
+  async killLeftovers(scanUid = false): Promise<void> {
+    if (this.cgroup && !scanUid) {
+      if (!(await this.cgroup.killAll())) throw new BoxResetError(this.id, 'processes of its cgroup survive SIGKILL');
+      return;
+    }
     if (this.uid !== null && !(await killUid(this.uid))) {
       throw new BoxResetError(this.id, `processes of uid ${this.uid} survive SIGKILL`);
     }
@@ -79,11 +103,11 @@ export class SandboxBox implements Box {
     if (this.busy) throw new BoxResetError(this.id, 'a command is running in it');
     await this.killLeftovers();
     try {
-      emptyDir(this.dir);
+      await emptyDirAsync(this.dir);
     } catch (error) {
       throw new BoxResetError(this.id, `emptying ${this.dir} failed: ${(error as Error).message}`, { cause: error });
     }
-    const left = readdirSync(this.dir);
+    const left = await readdir(this.dir);
     if (left.length > 0) throw new BoxResetError(this.id, `${left.length} entries are left in ${this.dir}`);
   }
 

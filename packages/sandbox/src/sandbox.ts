@@ -28,7 +28,7 @@ import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
 import { claimUids, ownedName, staleEntries, type UidClaim } from './owner.ts';
-import { killGroup, killUid, pidsOfUid } from './procs.ts';
+import { killGroup, killUid, pidsOfUidAsync } from './procs.ts';
 import { signalName } from './signals.ts';
 
 export interface SandboxOptions {
@@ -445,7 +445,7 @@ export class Sandbox {
         if (this.#boxes.get(destroyed.id) === destroyed) this.#boxes.delete(destroyed.id);
       },
     });
-    await box.killLeftovers();
+    await box.killLeftovers(true);
     this.#boxes.set(id, box);
     return box;
   }
@@ -527,7 +527,7 @@ export class Sandbox {
     const namespaces = this.#bwrap !== null && this.#layout !== null;
     let cg: RunCgroup | null = null;
     try {
-      cg = box.cgroup?.prepare(limits) ?? null;
+      cg = (await box.cgroup?.prepare(limits)) ?? null;
       await box.resize(limits.diskBytes);
     } catch (error) {
       cg?.release();
@@ -586,7 +586,7 @@ export class Sandbox {
       lines.push(`ulimit -d ${Math.ceil(limits.memoryBytes / 1024)} || f 'ulimit -d'`);
       // RLIMIT_NPROC counts every process of the uid: the wrapper and bwrap's two, and without a per-box
       // uid all of the server's own.
-      const others = box.uid === null ? pidsOfUid(process.getuid?.() ?? 0).length : 0;
+      const others = box.uid === null ? (await pidsOfUidAsync(process.getuid?.() ?? 0)).length : 0;
       const nproc = limits.processes + (namespaces ? 3 : 1) + others;
       lines.push(`ulimit -p ${nproc} || f 'ulimit -p'`);
       // Not exec: the shell stays to report the CPU time of everything it waited for.
