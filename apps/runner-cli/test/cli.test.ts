@@ -1,15 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ExecuteResponse, Runtime } from '@repo/runner-api';
+import { freePort, type RunningCodeRunner, startCodeRunner } from 'code-runner/testing';
 import { execa, type Options } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type RunningServer, repoRoot, startCodeRunner } from './code-runner.ts';
 
 // The real CLI, as a user runs it: a Node 24 process on the TypeScript source.
-const main = join(repoRoot, 'apps/runner-cli/src/main.ts');
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-let server: RunningServer;
+let server: RunningCodeRunner;
 let dir: string;
 
 function runner(args: string[], options: Options = {}) {
@@ -217,11 +218,11 @@ describe('runner --help and --version', () => {
 });
 
 describe('runner against a busy server', () => {
-  let busy: RunningServer;
+  let busy: RunningCodeRunner;
 
   beforeAll(async () => {
     // One box and no queue: a request while the box runs is turned away at once with 503.
-    busy = await startCodeRunner({ NUM_RUNNERS: '1', MAX_QUEUE: '0' });
+    busy = await startCodeRunner({ env: { NUM_RUNNERS: '1', MAX_QUEUE: '0' } });
   });
 
   afterAll(async () => {

@@ -1,22 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  chromiumMissing,
-  launchChromium,
-  openRunner,
-  pickLanguage,
-  type RunningServer,
-  screenshot,
-  startCodeRunner,
-} from './harness.ts';
+import { chromiumMissing, launchChromium, openRunner, pickLanguage, screenshot, startServer } from './harness.ts';
 
-let server: RunningServer;
+let server: RunningCodeRunner;
 let browser: Browser;
 
 beforeAll(async () => {
   if (chromiumMissing) return;
   // One box and no queue: a second request while the first runs is turned away at once.
-  [server, browser] = await Promise.all([startCodeRunner({ NUM_RUNNERS: '1', MAX_QUEUE: '0' }), launchChromium()]);
+  [server, browser] = await Promise.all([startServer({ NUM_RUNNERS: '1', MAX_QUEUE: '0' }), launchChromium()]);
 });
 
 afterAll(async () => {

@@ -6,20 +6,20 @@ import {
   launchChromium,
   openRunner,
   pickLanguage,
-  type RunningServer,
+  type RunningCodeRunner,
   screenshot,
   setCode,
-  startCodeRunner,
+  startServer,
 } from './harness.ts';
 
-let server: RunningServer;
+let server: RunningCodeRunner;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
   if (chromiumMissing) return;
-  [server, browser] = await Promise.all([startCodeRunner(), launchChromium()]);
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
 });
 
 afterAll(async () => {
