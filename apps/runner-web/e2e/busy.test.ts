@@ -1,6 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chromiumMissing, launchChromium, openRunner, pickLanguage, screenshot, startServer } from './harness.ts';
+import {
+  chromiumMissing,
+  launchChromium,
+  openRunner,
+  pickLanguage,
+  type RunningCodeRunner,
+  screenshot,
+  startServer,
+} from './harness.ts';
 
 let server: RunningCodeRunner;
 let browser: Browser;

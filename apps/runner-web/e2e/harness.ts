@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningCodeRunner, startCodeRunner } from 'code-runner/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
-// By path, not as the `code-runner/testing` dev dependency runner-cli uses: with that dependency turbo's
-// `^build` of runner-web would wait for code-runner#build, which itself waits for runner-web#build (a cycle).
-import { type RunningCodeRunner, startCodeRunner } from '../../code-runner/src/testing.ts';
 
 export type { RunningCodeRunner };
 
