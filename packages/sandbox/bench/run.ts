@@ -38,10 +38,12 @@ const levels: Array<{ name: string; disable: IsolationLayer[] }> = [
 // BALLAST_MB: resident memory to hold, as a real server does (fork cost grows with the parent's RSS).
 const ballast = Buffer.alloc(Math.max(0, Number(process.env.BALLAST_MB ?? 0)) << 20, 1);
 const part = process.env.BENCH ?? 'all';
+// BASE_UID: first box uid (default 60000; another range keeps clear of a server or tests on the same host).
+const baseUid = Number(process.env.BASE_UID ?? 60000);
 const concurrencyRounds = Math.max(1, Number(process.env.CONC_ROUNDS ?? 200));
 
 async function concurrency(workRoot: string): Promise<void> {
-  const sandbox = await Sandbox.create({ workRoot, boxes: 2 });
+  const sandbox = await Sandbox.create({ workRoot, boxes: 2, baseUid });
   try {
     const boxes = [await sandbox.createBox(0), await sandbox.createBox(1)];
     const argv: [string, ...string[]] = ['/usr/bin/python3', '-c', 'pass'];
@@ -64,7 +66,7 @@ async function concurrency(workRoot: string): Promise<void> {
     const runs = 2 * concurrencyRounds;
     const ms = (ns: number) => (ns / 1e6).toFixed(2);
     console.log(
-      `\nconcurrency: ${sandbox.isolation.level}, 2 boxes x ${concurrencyRounds} runs of python3 -c pass + reset, load ${os.loadavg()[0]?.toFixed(2)}, rss ${process.memoryUsage().rss >> 20} MB (ballast ${ballast.length >> 20} MB)`,
+      `\nconcurrency: ${sandbox.isolation.level}, ${sandbox.launcherPid === null ? 'spawned directly' : 'through the launcher'}, 2 boxes x ${concurrencyRounds} runs of python3 -c pass + reset, load ${os.loadavg()[0]?.toFixed(2)}, rss ${process.memoryUsage().rss >> 20} MB (ballast ${ballast.length >> 20} MB)`,
     );
     console.log(`  runs/s ${(runs / seconds).toFixed(1)}  wall ${seconds.toFixed(2)} s`);
     console.log(
@@ -79,7 +81,7 @@ const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-bench-'));
 const variants: Array<{ name: string; sandbox: Sandbox; box: Awaited<ReturnType<Sandbox['createBox']>> }> = [];
 try {
   for (const level of part === 'concurrency' ? [] : levels) {
-    const sandbox = await Sandbox.create({ workRoot, boxes: 1, disable: level.disable });
+    const sandbox = await Sandbox.create({ workRoot, boxes: 1, disable: level.disable, baseUid });
     if (sandbox.isolation.level !== level.name) {
       console.log(`${level.name}: not available here`);
       await sandbox.close();

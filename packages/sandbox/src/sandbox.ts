@@ -11,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { type Box, emptyDir, SandboxBox } from './box.ts';
 import { type CgroupDriver, detectCgroups, type RunCgroup } from './cgroup.ts';
@@ -24,6 +25,7 @@ import {
   levelAtLeast,
   levelOf,
 } from './isolation.ts';
+import { type Launched, Launcher, type LaunchRequest, type Outcome } from './launcher.ts';
 import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
@@ -173,6 +175,7 @@ export class Sandbox {
   readonly #bwrap: string | null;
   readonly #layout: BwrapLayout | null;
   readonly #setpriv: string | null;
+  #launcher: Launcher | null;
   readonly #boxes = new Map<number, SandboxBox>();
   readonly #running = new Set<{ stop: (reason: StopReason) => void; done: Promise<unknown> }>();
   #closed = false;
@@ -188,6 +191,7 @@ export class Sandbox {
     bwrap: string | null;
     layout: BwrapLayout | null;
     setpriv: string | null;
+    launcher: Launcher | null;
   }) {
     this.isolation = parts.isolation;
     this.workRoot = parts.workRoot;
@@ -200,6 +204,7 @@ export class Sandbox {
     this.#bwrap = parts.bwrap;
     this.#layout = parts.layout;
     this.#setpriv = parts.setpriv;
+    this.#launcher = parts.launcher;
   }
 
   /** Detects the layers the host allows and creates workRoot. */
@@ -406,7 +411,30 @@ export class Sandbox {
       rmSync(dir, { recursive: true, force: true });
       throw new IsolationUnavailableError(options.requireLevel, isolation);
     }
-    return new Sandbox({ isolation, workRoot, dir, boxes, baseUid, claim, cgroups, bwrap, layout, setpriv });
+    // Runs are spawned by a small launcher process, not forked from the server: a fork's cost grows with
+    // the server's resident memory and is paid on its event loop (README, "Event-loop work per run").
+    let launcher: Launcher | null = new Launcher();
+    try {
+      await launcher.start();
+      layers.process.detail += `; runs spawned by a launcher process (pid ${launcher.pid})`;
+    } catch (error) {
+      await launcher.close();
+      launcher = null;
+      layers.process.detail += `; launcher unavailable (${(error as Error).message}): runs spawned directly by the server`;
+    }
+    return new Sandbox({
+      isolation,
+      workRoot,
+      dir,
+      boxes,
+      baseUid,
+      claim,
+      cgroups,
+      bwrap,
+      layout,
+      setpriv,
+      launcher,
+    });
   }
 
   /** Creates (or takes over and empties) box `id`, 0 <= id < boxes. */
@@ -602,78 +630,78 @@ export class Sandbox {
     const wrapped = namespaces || !cg; // bwrap and a waiting shell report a signal as exit 128+n
 
     const started = performance.now();
-    let subprocess: ChildProcess;
-    let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>;
-    try {
-      subprocess = spawnWrapper(lines.join('\n'), command, {
-        env,
-        cwd: namespaces ? box.dir : run.cwd,
-        stdin: run.stdin !== undefined,
-        ...(dropInSpawn ? { uid: box.uid as number, gid: box.uid as number } : {}),
-      });
-      const child = subprocess;
-      // Listened to in the tick of the spawn: a failure (E2BIG, EACCES) is emitted on the next one.
-      exited = new Promise((resolve) => {
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-        child.once('error', (error) => resolve({ error }));
-      });
-      child.on('error', () => {}); // a later error event must not crash the server
-    } catch (error) {
-      cg?.release();
-      return internalResult(`starting the command failed: ${(error as Error).message}`);
-    }
-
     const stdout = new CappedOutput(limits.stdoutBytes);
     const stderr = new CappedOutput(limits.stderrBytes);
     let control = '';
     let outputLimit: 'stdout' | 'stderr' | null = null;
     let reason: StopReason | null = null;
-    const pid = subprocess.pid;
+    let pid: number | undefined;
     const stop = (why: StopReason) => {
       if (reason !== null) return;
       reason = why;
       if (pid !== undefined) killGroup(pid);
       void cg?.killAll(2000);
     };
-    subprocess.stdout?.on('data', (chunk: Buffer) => {
-      if (!stdout.push(chunk) && outputLimit === null) {
-        outputLimit = 'stdout';
-        stop('output');
-      }
-    });
-    subprocess.stderr?.on('data', (chunk: Buffer) => {
-      if (!stderr.push(chunk) && outputLimit === null) {
-        outputLimit = 'stderr';
-        stop('output');
-      }
-    });
-    const controlStream = subprocess.stdio[3] as NodeJS.ReadableStream | null;
-    controlStream?.on('data', (chunk: Buffer) => {
-      if (control.length < 4096) control += chunk.toString('utf8');
-    });
-    if (run.stdin !== undefined && subprocess.stdin) {
-      subprocess.stdin.on('error', () => {}); // EPIPE when the program does not read its input
-      subprocess.stdin.end(typeof run.stdin === 'string' ? Buffer.from(run.stdin) : run.stdin);
-    }
-
-    const wallTimer = setTimeout(() => stop('wall'), limits.wallTimeMs);
-    const cpuTimer = cg
-      ? setInterval(
-          () => {
-            const used = cg?.cpuTimeMs();
-            if (used != null && used >= limits.cpuTimeMs) stop('cpu');
-          },
-          Math.min(50, limits.cpuTimeMs),
-        )
-      : null;
     const onAbort = () => stop('aborted');
     run.signal?.addEventListener('abort', onAbort, { once: true });
     let finish: (value: unknown) => void = () => {};
     const tracker = { stop, done: new Promise((resolve) => (finish = resolve)) };
+    // Tracked from before the spawn: the launcher answers asynchronously, and an abort or close() meanwhile
+    // must still kill the run once its pid is known.
     this.#running.add(tracker);
-
+    let wallTimer: NodeJS.Timeout | undefined;
+    let cpuTimer: NodeJS.Timeout | null = null;
     try {
-      const outcome = await exited;
+      let launched: Launched;
+      try {
+        launched = await this.#launch({
+          file: '/bin/sh',
+          args: ['-c', lines.join('\n'), 'sandbox', ...command],
+          env,
+          cwd: namespaces ? box.dir : run.cwd,
+          stdin: run.stdin !== undefined,
+          ...(dropInSpawn ? { uid: box.uid as number, gid: box.uid as number } : {}),
+        });
+      } catch (error) {
+        run.signal?.removeEventListener('abort', onAbort);
+        cg?.release();
+        return internalResult(`starting the command failed: ${(error as Error).message}`);
+      }
+      pid = launched.pid;
+      if (pid !== undefined) trackGroup(pid);
+      if (reason !== null && pid !== undefined) killGroup(pid); // stopped while it was being started
+      launched.stdout?.on('data', (chunk: Buffer) => {
+        if (!stdout.push(chunk) && outputLimit === null) {
+          outputLimit = 'stdout';
+          stop('output');
+        }
+      });
+      launched.stderr?.on('data', (chunk: Buffer) => {
+        if (!stderr.push(chunk) && outputLimit === null) {
+          outputLimit = 'stderr';
+          stop('output');
+        }
+      });
+      launched.control?.on('data', (chunk: Buffer) => {
+        if (control.length < 4096) control += chunk.toString('utf8');
+      });
+      if (run.stdin !== undefined && launched.stdin) {
+        launched.stdin.on('error', () => {}); // EPIPE when the program does not read its input
+        launched.stdin.end(typeof run.stdin === 'string' ? Buffer.from(run.stdin) : run.stdin);
+      }
+
+      wallTimer = setTimeout(() => stop('wall'), Math.max(0, limits.wallTimeMs - (performance.now() - started)));
+      cpuTimer = cg
+        ? setInterval(
+            () => {
+              const used = cg?.cpuTimeMs();
+              if (used != null && used >= limits.cpuTimeMs) stop('cpu');
+            },
+            Math.min(50, limits.cpuTimeMs),
+          )
+        : null;
+
+      const outcome = await launched.exited;
       if (pid !== undefined) liveGroups.delete(pid);
       const wallTimeMs = performance.now() - started;
       clearTimeout(wallTimer);
@@ -681,19 +709,22 @@ export class Sandbox {
       run.signal?.removeEventListener('abort', onAbort);
 
       // Nothing of the run may outlive it: its process group, its cgroup, every process of the box uid.
+      // An error outcome after a start (the launcher died) is a kill from outside as well.
+      const killedFromOutside = reason !== null || ('error' in outcome && pid !== undefined);
       let internal: string | null = null;
       if (pid !== undefined) killGroup(pid);
       if (cg && !(await cg.killAll())) internal = 'processes of the run survived SIGKILL';
       // Killed from outside, bwrap dies before the processes of its namespace finish exiting: wait for them.
-      else if (cg && reason !== null && box.uid !== null && !(await killUid(box.uid))) {
+      else if (cg && killedFromOutside && box.uid !== null && !(await killUid(box.uid))) {
         internal = `processes of uid ${box.uid} survive`;
       } else if (!cg && box.uid !== null && !(await killUid(box.uid))) internal = `processes of uid ${box.uid} survive`;
+      const streams = [launched.stdout, launched.stderr, launched.control];
       await Promise.race([
         Promise.all(
-          [subprocess.stdout, subprocess.stderr, controlStream].map(
+          streams.map(
             (stream) =>
               new Promise((resolve) => {
-                const readable = stream as (NodeJS.ReadableStream & { closed?: boolean; destroyed?: boolean }) | null;
+                const readable = stream as (Readable & { closed?: boolean }) | null;
                 if (!readable || readable.closed || readable.destroyed) resolve(null);
                 else readable.once('close', resolve);
               }),
@@ -701,13 +732,12 @@ export class Sandbox {
         ),
         sleep(1000), // a daemon of a level without cgroup or uid may still hold a pipe
       ]);
-      subprocess.stdout?.destroy();
-      subprocess.stderr?.destroy();
-      (controlStream as unknown as { destroy?: () => void } | null)?.destroy?.();
+      for (const stream of [...streams, launched.stdin]) stream?.destroy();
 
       if ('error' in outcome) {
         cg?.release();
-        return internalResult(`starting the command failed: ${outcome.error.message}`, wallTimeMs);
+        const what = pid === undefined ? 'starting the command failed' : 'the run was killed';
+        return internalResult(`${what}: ${internal ?? outcome.error.message}`, wallTimeMs);
       }
       const measured = cg?.measure() ?? null;
       cg?.release();
@@ -772,9 +802,31 @@ export class Sandbox {
     } finally {
       clearTimeout(wallTimer);
       if (cpuTimer) clearInterval(cpuTimer);
+      run.signal?.removeEventListener('abort', onAbort);
       this.#running.delete(tracker);
       finish(null);
     }
+  }
+
+  /** Pid of the launcher process that spawns the runs; null when none runs (not started yet, or the fallback). */
+  get launcherPid(): number | null {
+    return this.#launcher?.pid ?? null;
+  }
+
+  /** Through the launcher (restarted if it died); directly when it cannot be started. */
+  async #launch(request: LaunchRequest): Promise<Launched> {
+    if (this.#launcher) {
+      try {
+        return await this.#launcher.spawn(request);
+      } catch (error) {
+        if (this.#closed) throw error;
+        const launcher = this.#launcher;
+        this.#launcher = null;
+        await launcher.close();
+        this.isolation.layers.process.detail += `; launcher could not be restarted (${(error as Error).message}): runs spawned directly by the server`;
+      }
+    }
+    return launchDirect(request);
   }
 
   /** Runs a tiny self-test (echo, a limit, no network) and throws with the reason if it fails. */
@@ -809,6 +861,7 @@ export class Sandbox {
     this.#closed = true;
     for (const run of this.#running) run.stop('closed');
     await Promise.all([...this.#running].map((run) => run.done));
+    await this.#launcher?.close();
     for (const box of [...this.#boxes.values()]) await box.destroy();
     await this.#cgroups?.close();
     rmSync(this.dir, { recursive: true, force: true });
@@ -820,26 +873,51 @@ export class Sandbox {
 const liveGroups = new Set<number>();
 let exitHook = false;
 
-// node:child_process directly, not execa: its promise and stream plumbing cost ~1.2 ms per run here, and
-// a run needs none of it (raw pipes with byte caps, its own exit handling).
-function spawnWrapper(
-  script: string,
-  command: string[],
-  options: { env: Record<string, string>; cwd: string; stdin: boolean; uid?: number; gid?: number },
-): ChildProcess {
-  const child = spawn('/bin/sh', ['-c', script, 'sandbox', ...command], {
-    env: options.env,
-    cwd: options.cwd,
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
-    detached: true, // its own process group, killed as a whole
-    ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
-  });
-  if (child.pid !== undefined) liveGroups.add(child.pid);
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
   if (!exitHook) {
     exitHook = true;
     process.once('exit', () => {
       for (const pgid of liveGroups) killGroup(pgid);
     });
   }
-  return child;
+}
+
+// The fallback when no launcher runs. node:child_process directly, not execa: its promise and stream
+// plumbing cost ~1.2 ms per run here, and a run needs none of it (raw pipes with byte caps, its own exit
+// handling).
+function launchDirect(request: LaunchRequest): Launched {
+  let child: ChildProcess;
+  try {
+    child = spawn(request.file, request.args, {
+      env: request.env,
+      cwd: request.cwd,
+      stdio: [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group, killed as a whole
+      ...(request.uid !== undefined ? { uid: request.uid, gid: request.gid } : {}),
+    });
+  } catch (error) {
+    return {
+      pid: undefined,
+      stdin: null,
+      stdout: null,
+      stderr: null,
+      control: null,
+      exited: Promise.resolve({ error: error as Error }),
+    };
+  }
+  // Listened to in the tick of the spawn: a failure (EACCES, ENOENT) is emitted on the next one.
+  const exited = new Promise<Outcome>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
+  child.on('error', () => {}); // a later error event must not crash the server
+  return {
+    pid: child.pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    control: child.stdio[3] as Readable | null,
+    exited,
+  };
 }
