@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { findExecutable } from '@repo/sandbox';
 import semver from 'semver';
 
 /**
@@ -187,19 +188,6 @@ const systemPrefixes = ['/usr/', '/bin/', '/sbin/', '/lib/', '/lib64/', '/etc/']
 function defaultSearchPath(tool: string): string[] {
   // The Node that runs this server first: it is the one known to be new enough for TypeScript.
   return tool === 'node' ? [path.dirname(process.execPath), ...trustedPath] : trustedPath;
-}
-
-function findExecutable(name: string, dirs: string[]): string | null {
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 function readVersion(argv: string[]): Promise<string> {

@@ -15,4 +15,5 @@ export {
   isolationLevels,
 } from './isolation.ts';
 export { defaultLimits, type RunLimits, resolveLimits } from './limits.ts';
+export { findExecutable } from './namespaces.ts';
 export { type RunOptions, type RunResult, type RunStatus, Sandbox, type SandboxOptions } from './sandbox.ts';

@@ -10,9 +10,17 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 
-/** Absolute path of `name` on the server's PATH (plus the usual system dirs), or null. */
-export function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+const serverPath = () => [
+  ...(process.env.PATH ?? '').split(':'),
+  '/usr/local/bin',
+  '/usr/bin',
+  '/bin',
+  '/usr/sbin',
+  '/sbin',
+];
+
+/** Absolute path of the executable `name` in the first of `dirs` that has it (default: the server's PATH and the system dirs), or null. */
+export function findExecutable(name: string, dirs: readonly string[] = serverPath()): string | null {
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
