@@ -1,3 +1,6 @@
+import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   detectLanguages,
@@ -6,6 +9,7 @@ import {
   findRuntimeV1,
   type LanguageRuntime,
   languageTable,
+  reachableByOthers,
   UnknownRuntimeError,
 } from './languages.ts';
 import { LimitAboveMaximumError, resolveLimits } from './limits.ts';
@@ -38,6 +42,36 @@ describe('detectLanguages', () => {
     expect(available).toEqual([]);
     expect(missing).toContainEqual({ name: 'python', reason: 'python3 not found in /nonexistent' });
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'copies a tool the box users cannot reach (a Node in a private checkout) to the share dir, once',
+    async () => {
+      const root = await mkdtemp(path.join(tmpdir(), 'languages-share-'));
+      // Like WORK_DIR, the share dir's parents must let the box users through; the checkout must not.
+      await chmod(root, 0o755);
+      try {
+        const privateBin = path.join(root, 'private', 'bin');
+        await mkdir(privateBin, { recursive: true, mode: 0o700 });
+        await chmod(path.join(root, 'private'), 0o700);
+        await copyFile(process.execPath, path.join(privateBin, 'node'));
+        await chmod(path.join(privateBin, 'node'), 0o755);
+        expect(reachableByOthers(path.join(privateBin, 'node'))).toBe(false);
+        expect(reachableByOthers('/bin/sh')).toBe(true);
+
+        const shareDir = path.join(root, 'share');
+        const table = languageTable.filter((s) => s.name === 'javascript' || s.name === 'typescript');
+        const { available } = await detectLanguages({ table, searchPath: () => [privateBin], shareDir });
+        expect(available.map((r) => r.spec.name).sort()).toEqual(['javascript', 'typescript']);
+        const [first, second] = available.map((r) => r.tools.node as string);
+        expect(first).toBe(second);
+        expect(first?.startsWith(`${shareDir}/`)).toBe(true);
+        expect(reachableByOthers(first as string)).toBe(true);
+        expect(available[0]?.readOnlyPaths).toEqual([path.dirname(first as string)]);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('findRuntime', () => {

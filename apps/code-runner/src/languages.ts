@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable } from '@repo/sandbox';
 import semver from 'semver';
@@ -180,6 +181,11 @@ export interface DetectOptions {
   /** Directories searched for tools, in order. Default: trusted system dirs; node also in the directory of this Node. */
   searchPath?: (tool: string) => string[];
   table?: readonly LanguageSpec[];
+  /**
+   * Where to copy a tool that the box users cannot reach (a Node under a private home or a 0700
+   * checkout), so that it runs in the sandbox. Without it such a tool is used as found.
+   */
+  shareDir?: string;
 }
 
 export const trustedPath = ['/usr/local/bin', '/usr/bin', '/bin'];
@@ -205,6 +211,45 @@ function readVersion(argv: string[]): Promise<string> {
   });
 }
 
+/** Whether a user other than the owner (a box uid) can run `file`: it and every directory on its way let others through. */
+export function reachableByOthers(file: string): boolean {
+  const real = realpathSync(file);
+  if ((statSync(real).mode & 0o005) !== 0o005) return false;
+  for (let dir = path.dirname(real); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
+}
+
+const shared = new Map<string, Promise<string>>();
+
+/** A copy of `tool` in `shareDir` that box users can run; made once per tool, size and modification time. */
+function shareTool(tool: string, shareDir: string): Promise<string> {
+  const real = realpathSync(tool);
+  const { size, mtimeMs } = statSync(real);
+  const target = path.join(shareDir, `${path.basename(real)}-${size}-${Math.trunc(mtimeMs)}`, path.basename(tool));
+  let copying = shared.get(target);
+  if (!copying) {
+    copying = (async () => {
+      try {
+        if (statSync(target).size === size) return target;
+      } catch {
+        // not copied yet
+      }
+      await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+      await chmod(shareDir, 0o755);
+      await chmod(path.dirname(target), 0o755);
+      const partial = `${target}.${process.pid}.partial`;
+      await copyFile(real, partial);
+      await chmod(partial, 0o755);
+      await rename(partial, target);
+      return target;
+    })();
+    shared.set(target, copying);
+  }
+  return copying;
+}
+
 /** Finds the toolchain of every language and reads its version; the missing ones come with the reason. */
 export async function detectLanguages(
   options: DetectOptions = {},
@@ -218,7 +263,9 @@ export async function detectLanguages(
         if (!found) {
           return { name: spec.name, reason: `${executable} not found in ${searchPath(executable).join(':')}` };
         }
-        tools[key] = found;
+        // As root the code runs under box uids, which cannot enter a private directory.
+        const needsCopy = options.shareDir !== undefined && process.getuid?.() === 0 && !reachableByOthers(found);
+        tools[key] = needsCopy && options.shareDir ? await shareTool(found, options.shareDir) : found;
       }
       const versionArgv = spec.version.argv.map((arg, i) => (i === 0 ? (tools[arg] ?? arg) : arg));
       let output: string;

@@ -52,7 +52,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
   let detected: Awaited<ReturnType<typeof detectLanguages>>;
   try {
     [detected, sandbox] = await Promise.all([
-      detectLanguages(),
+      detectLanguages({ shareDir: path.join(workDir, 'toolchains') }),
       Sandbox.create({
         workRoot: path.join(workDir, 'boxes'),
         requireLevel: config.REQUIRE_ISOLATION,
