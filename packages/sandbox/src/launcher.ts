@@ -281,7 +281,8 @@ export class Launcher {
   }
 }
 
-function notStarted(error: Error): Launched {
+/** A run whose command could not be started: no pid, no pipes, and the error as its exit. */
+export function notStarted(error: Error): Launched {
   return {
     pid: undefined,
     stdin: null,

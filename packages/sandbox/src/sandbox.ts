@@ -25,7 +25,7 @@ import {
   levelAtLeast,
   levelOf,
 } from './isolation.ts';
-import { type Launched, Launcher, type LaunchRequest, type Outcome } from './launcher.ts';
+import { type Launched, Launcher, type LaunchRequest, notStarted, type Outcome } from './launcher.ts';
 import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
@@ -897,14 +897,7 @@ function launchDirect(request: LaunchRequest): Launched {
       ...(request.uid !== undefined ? { uid: request.uid, gid: request.gid } : {}),
     });
   } catch (error) {
-    return {
-      pid: undefined,
-      stdin: null,
-      stdout: null,
-      stderr: null,
-      control: null,
-      exited: Promise.resolve({ error: error as Error }),
-    };
+    return notStarted(error as Error);
   }
   // Listened to in the tick of the spawn: a failure (EACCES, ENOENT) is emitted on the next one.
   const exited = new Promise<Outcome>((resolve) => {
