@@ -171,6 +171,21 @@ try {
     console.log(`  (the bench's box.reset() after each sandbox run: median ${median(resets).toFixed(1)} ms)`);
     resets.length = 0;
   };
+  /** Prints one row's three variants, the server's phases and where the added time goes. */
+  const printRow = (title: string, figures: Record<string, Figures>) => {
+    const { api, sandbox: inBox, direct } = figures as Record<'api' | 'sandbox' | 'direct', Figures>;
+    console.log(title);
+    console.log(`  API      ${fmt(api)}`);
+    console.log(`  sandbox  ${fmt(inBox)}   (Sandbox.run in a box, no HTTP)`);
+    console.log(`  direct   ${fmt(direct)}`);
+    printPhases();
+    printSandbox();
+    console.log(
+      `  API adds ${(api.medianMs - direct.medianMs).toFixed(1)} ms median over direct (sandbox ${(inBox.medianMs - direct.medianMs).toFixed(1)}, ` +
+        `code-runner + HTTP ${(api.medianMs - inBox.medianMs).toFixed(1)}); throughput ${(api.perSecond / direct.perSecond).toFixed(2)}x direct`,
+    );
+    return { api, direct };
+  };
 
   console.log(
     `code-runner bench: isolation ${info.isolation.level}, NUM_RUNNERS ${runners}, ${requests} timed requests per variant and row ` +
@@ -197,19 +212,9 @@ try {
         ),
         direct: () => spawnAndWait(['/usr/bin/python3', path.join(tmp, 'hello.py')]),
       });
-      const { api, sandbox: inBox, direct } = f as Record<'api' | 'sandbox' | 'direct', Figures>;
+      const { api, direct } = printRow(`python3 hello, concurrency ${concurrency}`, f);
       const adds = api.medianMs - direct.medianMs;
       const throughput = api.perSecond / direct.perSecond;
-      console.log(`python3 hello, concurrency ${concurrency}`);
-      console.log(`  API      ${fmt(api)}`);
-      console.log(`  sandbox  ${fmt(inBox)}   (Sandbox.run in a box, no HTTP)`);
-      console.log(`  direct   ${fmt(direct)}`);
-      printPhases();
-      printSandbox();
-      console.log(
-        `  API adds ${adds.toFixed(1)} ms median over direct (sandbox ${(inBox.medianMs - direct.medianMs).toFixed(1)}, ` +
-          `code-runner + HTTP ${(api.medianMs - inBox.medianMs).toFixed(1)}); throughput ${throughput.toFixed(2)}x direct`,
-      );
       const a = `python c${concurrency}: API adds <= 10 ms median: ${adds.toFixed(1)} ms ${verdict(adds <= 10)}`;
       const b = `python c${concurrency}: throughput >= 0.8x direct: ${throughput.toFixed(2)}x ${verdict(throughput >= 0.8)}`;
       console.log(`  ${a}\n  ${b}\n`);
@@ -243,18 +248,8 @@ try {
         sandbox: sandboxTask((box) => copyFile(binary, path.join(box.dir, 'main')), ['./main']),
         direct: () => spawnAndWait([binary]),
       });
-      const { api, sandbox: inBox, direct } = f as Record<'api' | 'sandbox' | 'direct', Figures>;
+      const { api, direct } = printRow(`c++ cached program, concurrency ${concurrency}`, f);
       const ratio = api.medianMs / direct.medianMs;
-      console.log(`c++ cached program, concurrency ${concurrency}`);
-      console.log(`  API      ${fmt(api)}`);
-      console.log(`  sandbox  ${fmt(inBox)}   (Sandbox.run in a box, no HTTP)`);
-      console.log(`  direct   ${fmt(direct)}`);
-      printPhases();
-      printSandbox();
-      console.log(
-        `  API adds ${(api.medianMs - direct.medianMs).toFixed(1)} ms median over direct (sandbox ${(inBox.medianMs - direct.medianMs).toFixed(1)}, ` +
-          `code-runner + HTTP ${(api.medianMs - inBox.medianMs).toFixed(1)}); throughput ${(api.perSecond / direct.perSecond).toFixed(2)}x direct`,
-      );
       const a = `c++ cached c${concurrency}: API median <= 1.5x direct: ${ratio.toFixed(2)}x ${verdict(ratio <= 1.5)}`;
       console.log(`  ${a}\n`);
       outcomes.push(a);
