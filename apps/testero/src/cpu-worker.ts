@@ -20,9 +20,15 @@ export interface CpuWorkerResult {
   factors: string[];
 }
 
+/** What the thread tells the main thread: that it runs (once it has read its data), then how it ended. */
+export type CpuWorkerMessage = { type: 'started' } | ({ type: 'ended' } & CpuWorkerResult);
+
 const PERIOD_MS = 100;
 const { numberToFactor, share, startAt, endAt, control } = workerData as CpuWorkerData;
 const flag = new Int32Array(control);
+// The main thread counts the load as running only once every thread said so: a thread that dies
+// before this line (a missing file in the bundle, a bad import) makes the load fail, not pass idle.
+parentPort?.postMessage({ type: 'started' } satisfies CpuWorkerMessage);
 const cpuMs = () => {
   const { user, system } = process.threadCpuUsage();
   return (user + system) / 1000;
@@ -71,4 +77,4 @@ while (reason === undefined) {
   if (reason === undefined && Atomics.load(flag, 0) !== 0) reason = 'stopped';
   if (reason === undefined && Date.now() >= endAt) reason = 'time';
 }
-parentPort?.postMessage({ reason, factors } satisfies CpuWorkerResult);
+parentPort?.postMessage({ type: 'ended', reason, factors } satisfies CpuWorkerMessage);

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HandoffLock } from '@repo/lock';
 import type { Logger } from '@repo/service';
-import type { CpuWorkerData, CpuWorkerResult } from './cpu-worker.ts';
+import type { CpuWorkerData, CpuWorkerMessage, CpuWorkerResult } from './cpu-worker.ts';
 
 // From source the worker is cpu-worker.ts beside this file; in the bundle, dist/cpu-worker.js beside dist/main.js.
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './cpu-worker.ts' : './cpu-worker.js', import.meta.url);
@@ -13,6 +13,25 @@ export interface CpuLoadState {
   seconds: number;
   endsAt: Date;
   millicores: number;
+  /** Resolves once every thread of the load runs; rejects with CpuLoadFailedError if one died first. */
+  started: Promise<void>;
+}
+
+/** A load whose thread died before the load ended (it stops its other threads and ends at once). */
+export interface CpuLoadFailure {
+  id: bigint;
+  at: Date;
+  message: string;
+}
+
+/** A CPU-load thread died (at start: a missing or broken worker file) or exited without its result. */
+export class CpuLoadFailedError extends Error {
+  override name = 'CpuLoadFailedError';
+  readonly id: bigint;
+  constructor(id: bigint, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.id = id;
+  }
 }
 
 export interface CpuLoadOptions {
@@ -20,6 +39,8 @@ export interface CpuLoadOptions {
   logger: Logger;
   /** The most millicores one request may ask for; default all cores. */
   maxMillicores?: number;
+  /** The thread's module; default cpu-worker beside this file (tests give one that fails). */
+  workerUrl?: URL;
 }
 
 export type StopOutcome = 'stopped' | 'wrong-id' | 'idle';
@@ -46,18 +67,26 @@ export class CpuLoad {
   readonly numberToFactor: bigint;
   readonly maxMillicores: number;
   readonly #logger: Logger;
+  readonly #workerUrl: URL;
   #running: Running | undefined;
+  #failure: CpuLoadFailure | undefined;
   #closing = false;
 
   constructor(options: CpuLoadOptions) {
     this.numberToFactor = options.numberToFactor;
     this.maxMillicores = options.maxMillicores ?? availableParallelism() * 1000;
     this.#logger = options.logger;
+    this.#workerUrl = options.workerUrl ?? workerUrl;
   }
 
   /** The load being carried out, if any. */
   get current(): CpuLoadState | undefined {
     return this.#running;
+  }
+
+  /** The last load that failed (a thread died), until the next load starts. */
+  get failure(): CpuLoadFailure | undefined {
+    return this.#failure;
   }
 
   /** Starts a load; `undefined` (busy) while the previous one runs. */
@@ -66,48 +95,84 @@ export class CpuLoad {
     const handle = this.lock.tryAcquire();
     if (!handle) return undefined;
     const sentAt = new Date(Number(id / 1_000_000n));
-    const state: CpuLoadState = {
-      id,
-      sentAt,
-      seconds,
-      endsAt: new Date(sentAt.getTime() + seconds * 1000),
-      millicores,
-    };
     handle.handOff(id);
-    this.#run(state);
-    return state;
+    return this.#run({ id, sentAt, seconds, endsAt: new Date(sentAt.getTime() + seconds * 1000), millicores });
   }
 
-  #run(state: CpuLoadState): void {
-    const handle = this.lock.claim(state.id);
+  #run(request: Omit<CpuLoadState, 'started'>): CpuLoadState {
+    const handle = this.lock.claim(request.id);
+    this.#failure = undefined;
     const control = new Int32Array(new SharedArrayBuffer(4));
-    const log = this.#logger.child({ id: String(state.id) });
-    const workers = coreShares(state.millicores).map((share) => {
+    const log = this.#logger.child({ id: String(request.id) });
+    const shares = coreShares(request.millicores);
+    let failed: CpuLoadFailedError | undefined;
+    let running = 0;
+    let markStarted!: () => void;
+    let markFailed!: (error: CpuLoadFailedError) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      markFailed = reject;
+    });
+    // Nobody has to wait for the start: a failure is also logged and kept in `failure`.
+    started.catch(() => undefined);
+    const fail = (error: CpuLoadFailedError) => {
+      if (failed) return;
+      failed = error;
+      markFailed(error);
+      // A load short of a thread would pass for the whole load: the others stop too.
+      Atomics.store(control, 0, 1);
+      Atomics.notify(control, 0);
+    };
+    const workers = shares.map((share, index) => {
       const workerData: CpuWorkerData = {
         numberToFactor: String(this.numberToFactor),
         share,
         startAt: Date.now(),
-        endAt: state.endsAt.getTime(),
+        endAt: request.endsAt.getTime(),
         control: control.buffer as SharedArrayBuffer,
       };
       return new Promise<CpuWorkerResult | undefined>((resolve) => {
-        const worker = new Worker(workerUrl, { workerData, name: 'testero-cpu-load' });
+        const worker = new Worker(this.#workerUrl, { workerData, name: 'testero-cpu-load' });
+        let threadStarted = false;
         let result: CpuWorkerResult | undefined;
-        worker.once('message', (message: CpuWorkerResult) => {
-          result = message;
+        let error: Error | undefined;
+        worker.on('message', (message: CpuWorkerMessage) => {
+          if (message.type === 'ended') {
+            result = { reason: message.reason, factors: message.factors };
+            return;
+          }
+          threadStarted = true;
+          if (++running === shares.length) markStarted();
         });
-        worker.once('error', (error) => log.error({ err: error }, 'cpu load worker failed'));
-        worker.once('exit', () => resolve(result));
+        worker.once('error', (cause) => {
+          error = cause;
+        });
+        worker.once('exit', (code) => {
+          if (result === undefined) {
+            const when = threadStarted ? 'while running' : 'before it started';
+            const why = error ? error.message : `exit code ${code}`;
+            const thread = `CPU load thread ${index + 1} of ${shares.length}`;
+            fail(new CpuLoadFailedError(request.id, `${thread} died ${when}: ${why}`, { cause: error }));
+          }
+          resolve(result);
+        });
       });
     });
-    log.info({ seconds: state.seconds, millicores: state.millicores, workers: workers.length }, 'cpu load started');
+    log.info({ seconds: request.seconds, millicores: request.millicores, workers: workers.length }, 'cpu load started');
     const done = Promise.all(workers).then((results) => {
-      const first = results.find((r) => r !== undefined);
-      log.info({ reason: first?.reason, factors: first?.factors }, 'cpu load ended');
+      if (failed) {
+        this.#failure = { id: request.id, at: new Date(), message: failed.message };
+        log.error({ err: failed }, 'cpu load failed');
+      } else {
+        const first = results.find((r) => r !== undefined);
+        log.info({ reason: first?.reason, factors: first?.factors }, 'cpu load ended');
+      }
       this.#running = undefined;
       handle.release();
     });
+    const state: CpuLoadState = { ...request, started };
     this.#running = { ...state, control, done };
+    return state;
   }
 
   /** Stops the load with this id and waits until its threads have ended. */
