@@ -5,6 +5,7 @@ import type { RunResult } from '@repo/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../test/harness.ts';
 import { CompileCache } from './compile-cache.ts';
+import { requireLanguage } from './testing.ts';
 
 const ok: RunResult = {
   status: 'ok',
@@ -188,11 +189,8 @@ describe('the compile cache through the API', () => {
     await h?.close();
   });
 
-  it('skips the compiler for the second identical C++ request', async () => {
-    if (!h.runner.runtimes.some((r) => r.spec.name === 'c++')) {
-      console.log('skipping: c++ (g++) is not offered on this host');
-      return;
-    }
+  it('skips the compiler for the second identical C++ request', async (ctx) => {
+    requireLanguage(ctx, h.runner, 'c++');
     const request = {
       language: 'c++',
       files: [{ content: `#include <iostream>\nint main() { std::cout << "cached ${Date.now()}" << std::endl; }` }],
@@ -209,7 +207,8 @@ describe('the compile cache through the API', () => {
     expect(other.compile?.cached).toBe(false);
   });
 
-  it('compiles identical simultaneous requests once', async () => {
+  it('compiles identical simultaneous requests once', async (ctx) => {
+    requireLanguage(ctx, h.runner, 'c');
     const request = { language: 'c', files: [{ content: `int main(void) { return ${Date.now() % 100}; }` }] };
     const answers = await Promise.all([h.execute(request), h.execute(request)]);
     expect(answers.map((a) => a.compile?.cached).sort()).toEqual([false, true]);

@@ -110,3 +110,117 @@ export async function startCodeRunner(options: StartCodeRunnerOptions = {}): Pro
   }
   return { url, port, workDir, stop };
 }
+
+// What the machine promises. CI states what it provides (EXPECT_ISOLATION, EXPECT_LANGUAGES); a test
+// that needs a missing layer or toolchain then fails instead of skipping. Without them (a developer's
+// machine without root or without every compiler) it skips, saying why.
+
+const isolationLevels = ['basic', 'namespaces', 'full'] as const;
+export type PromisedLevel = (typeof isolationLevels)[number];
+
+export interface Promises {
+  /** EXPECT_ISOLATION: the least isolation level the sandbox must reach. */
+  isolation?: PromisedLevel;
+  /** EXPECT_LANGUAGES: code-runner's language names (as /api/v2/runtimes lists them) that must be offered. */
+  languages: string[];
+}
+
+/** Reads EXPECT_ISOLATION and EXPECT_LANGUAGES; a bad value throws, so a typo never promises nothing. */
+export function readPromises(env: NodeJS.ProcessEnv = process.env): Promises {
+  const isolation = env.EXPECT_ISOLATION?.trim() || undefined;
+  if (isolation !== undefined && !(isolationLevels as readonly string[]).includes(isolation)) {
+    throw new Error(`Expected \`EXPECT_ISOLATION\` to be one of ${isolationLevels.join(', ')}, got \`${isolation}\``);
+  }
+  const languages = (env.EXPECT_LANGUAGES ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return { ...(isolation ? { isolation: isolation as PromisedLevel } : {}), languages };
+}
+
+/** A layer or toolchain the environment promised is not there. */
+export class BrokenPromiseError extends Error {
+  override name = 'BrokenPromiseError';
+  constructor(promise: string, missing: string) {
+    super(`required by ${promise} but missing: ${missing}`);
+  }
+}
+
+/** The part of a running code-runner (its Runner) that says what it offers. */
+export interface OfferedByRunner {
+  runtimes: readonly { spec: { name: string } }[];
+  missing: readonly { name: string; reason: string }[];
+  isolation: { level: string; root: boolean; layers: Record<string, { available: boolean; detail: string }> };
+}
+
+/** A test's context, for its skip(). */
+export interface SkippableContext {
+  skip(note?: string): never;
+}
+
+/**
+ * The one place a test decides what a missing layer or toolchain means: when `promise` (e.g.
+ * `EXPECT_ISOLATION=full`) names what promised it, the test fails with BrokenPromiseError; otherwise it is
+ * skipped with the reason printed.
+ */
+export function skipOrFail(ctx: SkippableContext, missing: string, promise: string | undefined): never {
+  if (promise !== undefined) throw new BrokenPromiseError(promise, missing);
+  console.info(`[code-runner test] skipped: ${missing}`);
+  return ctx.skip(missing);
+}
+
+/** `EXPECT_ISOLATION=…` when it promises at least `level`. */
+export function promiseOfLevel(level: PromisedLevel, promises = readPromises()): string | undefined {
+  const promised = promises.isolation;
+  if (promised === undefined) return undefined;
+  return isolationLevels.indexOf(promised) >= isolationLevels.indexOf(level)
+    ? `EXPECT_ISOLATION=${promised}`
+    : undefined;
+}
+
+/** `EXPECT_LANGUAGES=…` when it lists `language`. */
+export function promiseOfLanguage(language: string, promises = readPromises()): string | undefined {
+  return promises.languages.includes(language) ? `EXPECT_LANGUAGES=${promises.languages.join(',')}` : undefined;
+}
+
+/** Goes on when the runner offers `language`; otherwise skips, or fails where it was promised. */
+export function requireLanguage(ctx: SkippableContext, runner: OfferedByRunner, language: string): void {
+  if (runner.runtimes.some((r) => r.spec.name === language)) return;
+  const reason = runner.missing.find((m) => m.name === language)?.reason ?? 'code-runner has no such language';
+  skipOrFail(ctx, `${language} (${reason})`, promiseOfLanguage(language));
+}
+
+/** Goes on when the runner's sandbox gives programs their own uids (root at level full); otherwise skips or fails. */
+export function requireBoxUids(ctx: SkippableContext, runner: OfferedByRunner): void {
+  const uid = runner.isolation.layers.uid;
+  if (uid?.available) return;
+  // Only root can give per-box uids: as another user, the full level has none and nothing was promised.
+  const promise = runner.isolation.root ? promiseOfLevel('full') : undefined;
+  skipOrFail(ctx, `per-box uids (${uid?.detail ?? 'no uid layer'})`, promise);
+}
+
+/** Everything the environment promised that the runner lacks, one line each (empty when all is there). */
+export function brokenPromises(runner: OfferedByRunner, promises = readPromises()): string[] {
+  const broken: string[] = [];
+  const promised = promises.isolation;
+  const level = runner.isolation.level as PromisedLevel;
+  if (promised !== undefined && isolationLevels.indexOf(level) < isolationLevels.indexOf(promised)) {
+    const off = Object.entries(runner.isolation.layers)
+      .filter(([, layer]) => !layer.available)
+      .map(([name, layer]) => `${name}: ${layer.detail}`);
+    broken.push(
+      new BrokenPromiseError(`EXPECT_ISOLATION=${promised}`, `level ${promised}, got ${level} (${off.join('; ')})`)
+        .message,
+    );
+  }
+  for (const language of promises.languages) {
+    if (runner.runtimes.some((r) => r.spec.name === language)) continue;
+    const reason =
+      runner.missing.find((m) => m.name === language)?.reason ??
+      `code-runner has no such language (it knows ${[...runner.runtimes.map((r) => r.spec.name), ...runner.missing.map((m) => m.name)].join(', ')})`;
+    broken.push(
+      new BrokenPromiseError(`EXPECT_LANGUAGES=${promises.languages.join(',')}`, `${language} (${reason})`).message,
+    );
+  }
+  return broken;
+}
