@@ -14,6 +14,22 @@ describe('Pool: a box goes back only once emptied and checked', () => {
   let slot: InstanceSlot;
   let sandbox: Sandbox;
   const events: string[] = [];
+  const onEvent = new Set<() => void>();
+  const record = (event: string) => {
+    events.push(event);
+    for (const check of onEvent) check();
+  };
+  /** Resolves once `holds` is true of the events, checked at each new one (no fixed wait). */
+  const eventsUntil = (holds: (seen: readonly string[]) => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!holds(events)) return;
+        onEvent.delete(check);
+        resolve();
+      };
+      onEvent.add(check);
+      check();
+    });
   let resetDelayMs = 0;
 
   const watched = (box: Box): Box => ({
@@ -22,10 +38,10 @@ describe('Pool: a box goes back only once emptied and checked', () => {
     uid: box.uid,
     gid: box.gid,
     async reset() {
-      events.push(`reset-start ${box.id}`);
+      record(`reset-start ${box.id}`);
       await new Promise((resolve) => setTimeout(resolve, resetDelayMs));
       await box.reset();
-      events.push(`reset-done ${box.id}`);
+      record(`reset-done ${box.id}`);
     },
     destroy: () => box.destroy(),
   });
@@ -59,7 +75,7 @@ describe('Pool: a box goes back only once emptied and checked', () => {
       // release() returns at once (the answer is not held up); the reset runs after.
       expect(events).toEqual([]);
       const second = await pool.acquire();
-      events.push('acquired');
+      record('acquired');
       expect(events).toEqual(['reset-start 0', 'reset-done 0', 'acquired']);
       expect(second.box.id).toBe(0);
       expect(readdirSync(second.box.dir)).toEqual([]);
@@ -88,8 +104,15 @@ describe('Pool: a box goes back only once emptied and checked', () => {
       // Both come back without anyone asking for them.
       b.release();
       again.release();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(events.filter((e) => e.startsWith('reset-done'))).toHaveLength(3);
+      await eventsUntil((seen) => seen.filter((e) => e.startsWith('reset-done')).length === 3);
+      expect(events.slice(2).sort()).toEqual(
+        [
+          `reset-start ${a.box.id}`,
+          `reset-done ${a.box.id}`,
+          `reset-start ${b.box.id}`,
+          `reset-done ${b.box.id}`,
+        ].sort(),
+      );
     } finally {
       await pool.close();
     }
