@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoxBusyError, IsolationUnavailableError, SandboxOptionError } from './errors.ts';
 import type { IsolationLayer, IsolationLevel } from './isolation.ts';
 import { Sandbox } from './sandbox.ts';
-import { expectNothingLeft, hasGcc, makeSandbox, skipReason, type TestSandbox } from './test-support.ts';
+import {
+  expectNothingLeft,
+  makeSandbox,
+  readPromises,
+  requireGcc,
+  requireLevel,
+  skipOrFail,
+  type TestSandbox,
+} from './test-support.ts';
 
 const levels: Array<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
   { level: 'full', disable: [] },
@@ -14,17 +22,14 @@ const levels: Array<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
 
 describe.each(levels)('at level $level', ({ level, disable }) => {
   let t: TestSandbox;
-  let available = false;
 
   beforeAll(async () => {
     t = await makeSandbox(disable);
-    available = t.sandbox.isolation.level === level;
-    if (!available) console.info(`[sandbox test] level ${level} is not available here: skipping its cases`);
   });
   afterAll(() => t?.cleanup());
 
   it('runs a command with stdin, args and a scrubbed environment', async (ctx) => {
-    if (!available) ctx.skip();
+    requireLevel(ctx, t.sandbox, level);
     process.env.SANDBOX_TEST_SECRET = 'server-secret';
     const box = await t.sandbox.createBox(0);
     const result = await t.sandbox.run({
@@ -50,7 +55,7 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
   });
 
   it('reports exit codes and signals', async (ctx) => {
-    if (!available) ctx.skip();
+    requireLevel(ctx, t.sandbox, level);
     const box = await t.sandbox.createBox(1);
     const failed = await t.sandbox.run({ box, argv: ['sh', '-c', 'echo oops >&2; exit 3'] });
     expect(failed).toMatchObject({ status: 'runtime-error', exitCode: 3, signal: null, stderr: 'oops\n' });
@@ -71,7 +76,7 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
   });
 
   it('stops at the wall time and at the CPU time, saying which', async (ctx) => {
-    if (!available) ctx.skip();
+    requireLevel(ctx, t.sandbox, level);
     const box = await t.sandbox.createBox(2);
     const sleeper = await t.sandbox.run({ box, argv: ['sleep', '30'], limits: { wallTimeMs: 300 } });
     expect(sleeper).toMatchObject({ status: 'timeout', timeout: 'wall' });
@@ -86,7 +91,7 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
   });
 
   it('caps output and kills no process it should not', async (ctx) => {
-    if (!available) ctx.skip();
+    requireLevel(ctx, t.sandbox, level);
     const box = await t.sandbox.createBox(3);
     const result = await t.sandbox.run({
       box,
@@ -100,8 +105,8 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
   });
 
   it('keeps the box between two runs (compile then run)', async (ctx) => {
-    if (!available) ctx.skip();
-    if (skipReason(!hasGcc(), 'gcc is not installed')) ctx.skip();
+    requireLevel(ctx, t.sandbox, level);
+    requireGcc(ctx);
     const box = await t.sandbox.createBox(0);
     writeFileSync(path.join(box.dir, 'main.c'), '#include <stdio.h>\nint main(){puts("compiled");return 0;}\n');
     const compile = await t.sandbox.run({
@@ -132,12 +137,18 @@ describe('Sandbox', () => {
     for (const layer of Object.values(isolation.layers)) expect(layer.detail).not.toBe('');
   });
 
+  it('reaches the isolation level the environment promises (EXPECT_ISOLATION)', (ctx) => {
+    const promised = readPromises().isolation;
+    if (promised === undefined) skipOrFail(ctx, 'a promised level: EXPECT_ISOLATION is not set', undefined);
+    requireLevel(ctx, t.sandbox, promised);
+  });
+
   it('passes its self-test', async () => {
     await t.sandbox.selfTest();
   });
 
   it('gives the full level when the host allows it and refuses it when a layer is disabled', async (ctx) => {
-    if (skipReason(t.sandbox.isolation.level !== 'full', 'this host cannot give the full level')) ctx.skip();
+    requireLevel(ctx, t.sandbox, 'full');
     const full = await Sandbox.create({ workRoot: path.join(t.workRoot, 'full'), requireLevel: 'full' });
     expect(full.isolation.level).toBe('full');
     await full.close();
@@ -147,7 +158,7 @@ describe('Sandbox', () => {
   });
 
   it("reports each run's own peak memory and gives it its whole limit, whatever earlier runs left", async (ctx) => {
-    if (skipReason(t.sandbox.isolation.level !== 'full', 'no memory cgroup: no peak memory to check')) ctx.skip();
+    requireLevel(ctx, t.sandbox, 'full'); // the memory cgroup gives the peak
     const MiB = 1024 * 1024;
     const box = await t.sandbox.createBox(3);
     const writer = await t.sandbox.run({
