@@ -4,11 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { apps, readRepoFile, repoRoot } from './repo.ts';
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown> };
 type Workflow = {
   on: unknown;
-  jobs: Record<string, { steps: Step[]; strategy?: { matrix?: Record<string, unknown> } }>;
+  jobs: Record<
+    string,
+    { steps: Step[]; env?: Record<string, string>; strategy?: { matrix?: Record<string, unknown> } }
+  >;
 };
+
+/** code-runner's language names (what EXPECT_LANGUAGES lists), from its own table. */
+async function codeRunnerLanguages(): Promise<string[]> {
+  const module: { languageTable: { name: string }[] } = await import(`${repoRoot}apps/code-runner/src/languages.ts`);
+  return module.languageTable.map((spec) => spec.name);
+}
+
+/** The defaults `.ci/run` exports for a variable (`export NAME="${NAME:-value}"`). */
+function ciRunDefault(name: string): string | undefined {
+  return new RegExp(`export ${name}="\\$\\{${name}:-([^}]*)\\}"`).exec(readRepoFile('.ci/run'))?.[1];
+}
 
 describe('.github/workflows/ci.yml', () => {
   const workflow: Workflow = parse(readRepoFile('.github/workflows/ci.yml'));
@@ -46,5 +60,32 @@ describe('.github/workflows/ci.yml', () => {
     const matrix = Object.values(workflow.jobs).find((job) => job.strategy?.matrix?.app)?.strategy?.matrix?.app;
     expect(matrix).toEqual(apps.map((a) => a.name));
     for (const { name } of apps) expect(existsSync(join(repoRoot, `deploy/docker/${name}.Dockerfile`))).toBe(true);
+  });
+
+  it('states what the test job provides, as .ci/run does: the full level and every code-runner language', async () => {
+    const job = Object.values(workflow.jobs).find((j) =>
+      j.steps.some((step) => /turbo run test\b/.test(step.run ?? '')),
+    );
+    expect(job?.env?.EXPECT_ISOLATION).toBe('full');
+    const promised = job?.env?.EXPECT_LANGUAGES?.split(',');
+    expect(promised?.toSorted()).toEqual((await codeRunnerLanguages()).toSorted());
+    expect(ciRunDefault('EXPECT_ISOLATION')).toBe(job?.env?.EXPECT_ISOLATION);
+    expect(ciRunDefault('EXPECT_LANGUAGES')).toBe(job?.env?.EXPECT_LANGUAGES);
+    // The full level needs root (per-box uids, cgroups): the tests run under sudo with the job's env.
+    const test = job?.steps.find((step) => /turbo run test\b/.test(step.run ?? ''));
+    expect(test?.run).toMatch(/^sudo --preserve-env /);
+  });
+
+  it("keys cached test results on the promises, and keeps each package's coverage", () => {
+    const turbo: { tasks: Record<string, { env?: string[]; outputs?: string[] }> } = JSON.parse(
+      readRepoFile('turbo.json'),
+    );
+    const testTasks = Object.entries(turbo.tasks).filter(([name]) => name === 'test' || name.endsWith('#test'));
+    expect(testTasks.length).toBeGreaterThan(0);
+    for (const [, task] of testTasks) {
+      // A result cached without a promise must never be replayed for a run that makes one.
+      expect(task.env).toEqual(expect.arrayContaining(['EXPECT_ISOLATION', 'EXPECT_LANGUAGES']));
+      expect(task.outputs).toContain('coverage/**');
+    }
   });
 });
