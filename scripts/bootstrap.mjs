@@ -76,6 +76,15 @@ function ensureDebianPackages(names) {
   });
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
+    // Where CI states what it provides (EXPECT_ISOLATION, EXPECT_LANGUAGES), the tests would fail without
+    // the sandbox's and the languages' packages anyway: say so at once, with the packages to install.
+    const promises = ['EXPECT_ISOLATION', 'EXPECT_LANGUAGES'].filter((name) => process.env[name]);
+    const promised = missing.filter((name) => debianPackages.includes(name));
+    if (promises.length > 0 && promised.length > 0) {
+      throw new Error(
+        `missing Debian packages: ${promised.join(' ')}, which ${promises.join(' and ')} ${promises.length > 1 ? 'promise' : 'promises'}; not root, so they cannot be installed here`,
+      );
+    }
     log(
       `missing Debian packages: ${missing.join(' ')} (not root: install them yourself; tests that need them are skipped)`,
     );
