@@ -184,7 +184,11 @@ export function promiseOfLanguage(language: string, promises = readPromises()): 
 }
 
 /** Goes on when the runner offers `language`; otherwise skips, or fails where it was promised. */
-export function requireLanguage(ctx: SkippableContext, runner: OfferedByRunner, language: string): void {
+export function requireLanguage(
+  ctx: SkippableContext,
+  runner: Pick<OfferedByRunner, 'runtimes' | 'missing'>,
+  language: string,
+): void {
   if (runner.runtimes.some((r) => r.spec.name === language)) return;
   const reason = runner.missing.find((m) => m.name === language)?.reason ?? 'code-runner has no such language';
   skipOrFail(ctx, `${language} (${reason})`, promiseOfLanguage(language));
