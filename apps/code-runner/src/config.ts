@@ -31,7 +31,10 @@ export const ConfigSchema = z.object({
   MAX_OPEN_FILES: env.int(256, 16),
   MAX_OUTPUT_BYTES: env.int(64 * 1024, 1),
   COMPILE_CACHE_BYTES: env.int(256 * MiB, 0),
-  WORK_DIR: z.string().default(path.join(os.tmpdir(), 'code-runner')),
+  /** Per uid unless root: a root instance's directory must not stop a non-root one on the same host. */
+  WORK_DIR: z
+    .string()
+    .default(path.join(os.tmpdir(), process.getuid?.() === 0 ? 'code-runner' : `code-runner-${process.getuid?.()}`)),
   /** First uid of the per-box uids (when root); each code-runner process on the host takes the next free 1000. */
   SANDBOX_BASE_UID: env.int(60_000, 1000),
   REQUIRE_ISOLATION: z

@@ -16,4 +16,5 @@ export {
 } from './isolation.ts';
 export { defaultLimits, type RunLimits, resolveLimits } from './limits.ts';
 export { findExecutable } from './namespaces.ts';
+export { ownerTagAlive, ownTag } from './owner.ts';
 export { type RunOptions, type RunResult, type RunStatus, Sandbox, type SandboxOptions } from './sandbox.ts';

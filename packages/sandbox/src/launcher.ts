@@ -123,11 +123,22 @@ const startTimeoutMs = 15_000;
 
 /** The server's side of one launcher process; restarted on the next spawn() after it died. */
 export class Launcher {
+  readonly #reaper: string | null;
   #child: ChildProcess | null = null;
   #starting: Promise<ChildProcess> | null = null;
   #runs = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
+
+  /** `reaper`: tini's path, to start the launcher under `tini -s` (null: the launcher is the server's child). */
+  constructor(options: { reaper?: string | null } = {}) {
+    this.#reaper = options.reaper ?? null;
+  }
+
+  /** Whether orphans of the runs are reaped by the launcher's subreaper (tini), not left to PID 1. */
+  get reaped(): boolean {
+    return this.#reaper !== null;
+  }
 
   /** Pid of the running launcher process, null when none runs. */
   get pid(): number | null {
@@ -150,7 +161,12 @@ export class Launcher {
       try {
         // Empty environment (node adds only its channel variables); no execArgv of the server (--inspect,
         // --cpu-prof), no NODE_OPTIONS.
-        child = spawn(process.execPath, ['--input-type=commonjs', '-e', launcherSource], {
+        const node = [process.execPath, '--input-type=commonjs', '-e', launcherSource];
+        // Under `tini -s` (a child subreaper) when there is one: a wrapper killed before its bwrap, or bwrap
+        // before its namespace's init, leaves orphans; they are reparented to tini, which reaps them, instead of
+        // to PID 1, which never reaps when PID 1 is this server (as in a container without an init).
+        const [file, ...args] = this.#reaper ? [this.#reaper, '-s', '--', ...node] : node;
+        child = spawn(file as string, args, {
           env: {},
           cwd: '/',
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -188,6 +204,8 @@ export class Launcher {
         this.#onMessage(message, handle as Socket | undefined);
       });
       child.once('exit', (code, signal) => {
+        // tini killed: the launcher under it must not live on with its channel open (closing it ends it).
+        if (child.connected) child.disconnect();
         const why = `the launcher process (pid ${child.pid}) exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
         fail(new Error(why));
         if (this.#child !== child) return; // never started: no run was sent to it

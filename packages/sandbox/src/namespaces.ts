@@ -1,11 +1,13 @@
 import {
   accessSync,
   constants,
-  cpSync,
+  copyFileSync,
   existsSync,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readlinkSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -62,6 +64,42 @@ export interface BwrapLayout {
   common: string[];
   /** Extra arguments when the run may use the network (the host's resolver files). */
   network: string[];
+  /** Host paths under /etc left out of the sandbox's copy, each with why (not readable by everyone, or unreadable). */
+  skipped: string[];
+}
+
+/**
+ * Copies `source` to `target` as a box user would see it: links kept as links (never followed), and only
+ * what every user may read. Anything else (a 0700 /etc/ssl/private, a file that vanished, a read error) is
+ * left out and named in `skipped`: the host's files never stop the server from starting.
+ */
+export function copyWorldReadable(source: string, target: string, skipped: string[]): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(source);
+    if (stat.isSymbolicLink()) {
+      symlinkSync(readlinkSync(source), target);
+      return;
+    }
+    const readable = stat.isDirectory() ? 0o005 : 0o004;
+    if ((stat.mode & readable) !== readable) {
+      skipped.push(`${source} (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}: not readable by others)`);
+      return;
+    }
+    if (stat.isFile()) {
+      copyFileSync(source, target);
+      return;
+    }
+    if (!stat.isDirectory()) {
+      skipped.push(`${source} (not a file, directory or link)`);
+      return;
+    }
+    mkdirSync(target, { mode: stat.mode & 0o777 });
+    for (const name of readdirSync(source))
+      copyWorldReadable(path.join(source, name), path.join(target, name), skipped);
+  } catch (error) {
+    skipped.push(`${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }
 
 /**
@@ -96,10 +134,11 @@ export function bwrapLayout(etcDir: string): BwrapLayout {
   }
   const etc = [...etcEntries];
   for (const name of readdirSync('/etc')) if (/^java-\d+/.test(name)) etc.push(name);
+  const skipped: string[] = [];
   for (const name of etc) {
     const host = path.join('/etc', name);
     // Links are kept as links (alternatives point into /usr, ssl/certs into /usr/share): never followed.
-    if (existsSync(host)) cpSync(host, path.join(etcDir, name), { recursive: true, verbatimSymlinks: true });
+    if (existsSync(host)) copyWorldReadable(host, path.join(etcDir, name), skipped);
   }
   const network: string[] = [];
   for (const name of etcNetwork) {
@@ -110,5 +149,5 @@ export function bwrapLayout(etcDir: string): BwrapLayout {
     network.push('--ro-bind', host, `/etc/${name}`);
   }
   common.push('--ro-bind', etcDir, '/etc', '--proc', '/proc', '--dev', '/dev');
-  return { common, network };
+  return { common, network, skipped };
 }

@@ -50,6 +50,12 @@ export function ownerAlive(name: string, prefix: string, legacy = false): boolea
   return tagAlive(match[1] as string, match[2]);
 }
 
+/** Whether the process of a tag made by this module (`<pid>-<start time>`) still runs; a pid alone is not enough. */
+export function ownerTagAlive(tag: string): boolean {
+  const match = /^(\d+)-(\d+)$/.exec(tag);
+  return match !== null && tagAlive(match[1] as string, match[2]);
+}
+
 function tagAlive(pid: string, start: string | undefined): boolean {
   const now = startTime(Number(pid));
   return now !== null && (start === undefined || start === now);

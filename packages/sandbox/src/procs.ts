@@ -41,6 +41,23 @@ export async function pidsOfUidAsync(uid: number): Promise<number[]> {
   return found.filter((pid): pid is number => pid !== null);
 }
 
+/** Tasks (threads, zombies included) whose real uid is `uid`: what RLIMIT_NPROC counts, as far as /proc shows. */
+export async function tasksOfUidAsync(uid: number): Promise<number> {
+  const entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+  const counts = await Promise.all(
+    entries.map(async (entry) => {
+      try {
+        const status = await readFile(`/proc/${entry}/status`, 'utf8');
+        if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) return 0;
+        return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+      } catch {
+        return 0; // exited while we looked
+      }
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** SIGKILLs every process of `uid` until none is left (a fork loop can add some while we kill). */

@@ -30,7 +30,7 @@ import { type RunLimits, resolveLimits } from './limits.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
 import { CappedOutput } from './output.ts';
 import { claimUids, ownedName, staleEntries, type UidClaim } from './owner.ts';
-import { killGroup, killUid, pidsOfUidAsync } from './procs.ts';
+import { killGroup, killUid, tasksOfUidAsync } from './procs.ts';
 import { signalName } from './signals.ts';
 
 export interface SandboxOptions {
@@ -366,9 +366,10 @@ export class Sandbox {
         if (trial.exitCode === 0) {
           bwrap = found;
           layout = candidate;
+          const left = candidate.skipped.length > 0 ? `; left out of /etc: ${candidate.skipped.join(', ')}` : '';
           layers.namespaces = {
             available: true,
-            detail: `${found}: user, mount, pid, ipc, uts, net namespaces; read-only system dirs`,
+            detail: `${found}: user, mount, pid, ipc, uts, net namespaces; read-only system dirs${left}`,
           };
         } else {
           const why = String(trial.stderr || trial.shortMessage)
@@ -413,10 +414,14 @@ export class Sandbox {
     }
     // Runs are spawned by a small launcher process, not forked from the server: a fork's cost grows with
     // the server's resident memory and is paid on its event loop (README, "Event-loop work per run").
-    let launcher: Launcher | null = new Launcher();
+    let launcher: Launcher | null = new Launcher({ reaper: findExecutable('tini') });
     try {
       await launcher.start();
-      layers.process.detail += `; runs spawned by a launcher process (pid ${launcher.pid})`;
+      layers.process.detail += `; runs spawned by a launcher process (pid ${launcher.pid})${
+        launcher.reaped
+          ? ' under tini -s, which reaps their orphans'
+          : '; tini not found: orphans of runs go to PID 1, which must reap them (apt-get install tini)'
+      }`;
     } catch (error) {
       await launcher.close();
       launcher = null;
@@ -570,6 +575,10 @@ export class Sandbox {
       ...run.env,
     };
     let command: string[] = argv;
+    // Without cgroups, RLIMIT_NPROC bounds the run's processes. The kernel counts it per user namespace (5.14+):
+    // set inside bwrap's, it counts this run's tasks alone; set outside, every task of the uid on the host, which
+    // a process of a container or pid namespace cannot see.
+    const innerNproc = cg ? '' : `ulimit -p ${limits.processes + 1} || { echo 'sandbox: ulimit -p' >&3; exit 125; }; `;
     if (namespaces && this.#bwrap && this.#layout) {
       const ro = run.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]);
       command = [
@@ -593,7 +602,9 @@ export class Sandbox {
         '--',
         '/bin/sh',
         '-c',
-        '"$@"; exit $?',
+        // `ran <status>` on fd 3 says the shell started the program and saw it end: without it, a non-zero
+        // exit is the sandbox's own failure (e.g. "Cannot fork"), not the program's. The program gets no fd 3.
+        `${innerNproc}"$@" 3>&-; s=$?; echo "ran $s" >&3; exit $s`,
         'sh',
         ...argv,
       ];
@@ -602,6 +613,11 @@ export class Sandbox {
     // The wrapper: joins the cgroups and sets rlimits before anything of the run exists, then execs. Failures
     // of its own go to fd 3 so they cannot be confused with the program's output.
     const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
+    // fd 3 reaches bwrap's shell (for its `ran` line), never a program started without one.
+    const keep3 = namespaces ? '' : '3>&-';
+    // What proves the program itself ran to its end: the inner shell's `ran` line, or the waiting wrapper's
+    // `times`. Only a wrapper that execs the program directly (basic level with cgroups) has none.
+    const proof: 'ran' | 'times' | null = namespaces ? 'ran' : cg ? null : 'times';
     const lines = [
       'f(){ echo "sandbox: $1" >&3; exit 125; }',
       ...(cg?.joinFiles ?? []).map((file) => `echo ${cg?.joinPid} > '${file}' || f 'cannot join cgroup ${file}'`),
@@ -612,19 +628,21 @@ export class Sandbox {
     ];
     if (!cg) {
       lines.push(`ulimit -d ${Math.ceil(limits.memoryBytes / 1024)} || f 'ulimit -d'`);
-      // RLIMIT_NPROC counts every process of the uid: the wrapper and bwrap's two, and without a per-box
-      // uid all of the server's own.
-      const others = box.uid === null ? (await pidsOfUidAsync(process.getuid?.() ?? 0)).length : 0;
-      const nproc = limits.processes + (namespaces ? 3 : 1) + others;
-      lines.push(`ulimit -p ${nproc} || f 'ulimit -p'`);
-      // Not exec: the shell stays to report the CPU time of everything it waited for.
-      lines.push('"$@" 3>&-; s=$?; times >&3; exit $s');
+      if (!namespaces) {
+        // No user namespace of its own: RLIMIT_NPROC counts every task (thread) of the uid, the wrapper's and,
+        // without a per-box uid, all of the server's own, as far as this process can see them.
+        const others = box.uid === null ? await tasksOfUidAsync(process.getuid?.() ?? 0) : 0;
+        lines.push(`ulimit -p ${limits.processes + 1 + others} || f 'ulimit -p'`);
+      }
+      // Not exec: the shell stays to report the CPU time of everything it waited for (its `times` line also
+      // says it could fork the command).
+      lines.push(`"$@" ${keep3}; s=$?; times >&3; exit $s`);
     } else if (box.cgroup?.joinNeedsRoot && box.uid !== null && this.#setpriv) {
       lines.push(
-        `exec ${this.#setpriv} --reuid=${box.uid} --regid=${box.uid} --clear-groups --inh-caps=-all --bounding-set=-all -- "$@" 3>&-`,
+        `exec ${this.#setpriv} --reuid=${box.uid} --regid=${box.uid} --clear-groups --inh-caps=-all --bounding-set=-all -- "$@" ${keep3}`,
       );
     } else {
-      lines.push('exec "$@" 3>&-');
+      lines.push(`exec "$@" ${keep3}`);
     }
     const dropInSpawn = box.uid !== null && !box.cgroup?.joinNeedsRoot;
     const wrapped = namespaces || !cg; // bwrap and a waiting shell report a signal as exit 128+n
@@ -750,6 +768,8 @@ export class Sandbox {
         exitCode = null;
       }
       const cpuTimeMs = measured ? measured.cpuTimeMs : parseTimes(control);
+      const proven =
+        proof === 'ran' ? /^ran \d+$/m.test(control) : proof === 'times' ? parseTimes(control) !== null : true;
       const result: RunResult = {
         status: 'ok',
         exitCode,
@@ -790,6 +810,11 @@ export class Sandbox {
         result.status = 'timeout';
         result.timeout = 'cpu';
         result.message = `CPU time limit of ${limits.cpuTimeMs} ms exceeded`;
+      } else if (!proven) {
+        // The wrapper, bwrap or its shell failed (cannot fork, cannot create a namespace): the server's fault.
+        result.status = 'internal';
+        const said = stderr.text().trim().split('\n').slice(-2).join(' | ');
+        result.message = `the sandbox failed before the program ended (${signal ?? `exit status ${exitCode}`}): ${said || 'no message'}`;
       } else if (signal) {
         result.status = 'signaled';
         result.message =
