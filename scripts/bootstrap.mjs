@@ -27,8 +27,21 @@ const debianPackages = [
   'golang-go',
   'rustc',
   'default-jdk-headless',
+  'tini',
 ];
-const debianTestPackages = ['chromium', 'fonts-dejavu-core'];
+// Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local
+// base), and QEMU with Debian's kernel (a cgroup v2 guest).
+const debianTestPackages = [
+  'chromium',
+  'fonts-dejavu-core',
+  'podman',
+  'buildah',
+  'runc',
+  'debootstrap',
+  'qemu-system-x86',
+  'linux-image-amd64',
+  'e2fsprogs',
+];
 
 function log(message) {
   process.stderr.write(`bootstrap: ${message}\n`);
