@@ -112,7 +112,7 @@ export function createApp(deps: AppDependencies) {
 
   app.route('/api/v1', v1Routes({ runner, logSource: config.LOG_SOURCE }));
   app.route('/api/v2', v2Routes({ runner, logSource: config.LOG_SOURCE }));
-  app.route('/', healthRoutes({ registry, readiness: () => runner.readiness() }));
+  app.route('/', healthRoutes({ registry, readiness: () => runner.readiness(), liveness: () => runner.liveness() }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -27,6 +27,8 @@ export interface Runner {
   /** Runs one job; aborted when the request's signal or the shutdown fires. */
   execute(job: ExecutionJob): Promise<ExecutionResult>;
   readiness(): Readiness;
+  /** Not alive once the sandbox failed `livenessFailures` self-tests in a row: only a restart can help. */
+  liveness(): Readiness;
   /** Aborts runs in flight, destroys the boxes, removes the cache and cgroups. */
   close(): Promise<void>;
 }
@@ -37,6 +39,13 @@ export interface CreateRunnerOptions {
   registry: Registry;
   /** Re-run the sandbox self-test this often; /readyz fails while it fails. Default 60 s; 0 = only at start. */
   selfTestIntervalMs?: number;
+  /**
+   * While the self-test fails, and soon after a run ends as an internal error, test again this often. Default 5 s;
+   * 0 = never (tests that break the sandbox on purpose and look at one answer).
+   */
+  selfTestRetryMs?: number;
+  /** Consecutive failed self-tests after which /healthz fails, so that the server is restarted. Default 3. */
+  livenessFailures?: number;
   /** Only these languages (by v2 name), e.g. in tests. */
   languages?: string[];
 }
@@ -77,16 +86,45 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
   }
 
   let readiness: Readiness = { ready: false, reason: 'sandbox self-test not run yet' };
-  const selfTest = async () => {
-    try {
-      await sandbox.selfTest();
-      if (!readiness.ready) logger.info('sandbox self-test passed');
-      readiness = { ready: true };
-    } catch (error) {
-      readiness = { ready: false, reason: `sandbox self-test failed: ${(error as Error).message}` };
-      logger.error({ err: error }, 'sandbox self-test failed');
-    }
+  // A sandbox that can no longer run anything (e.g. its uid out of processes) does not heal by itself: after
+  // `livenessFailures` failed self-tests in a row the server says it is not alive, and is restarted.
+  const retryMs = options.selfTestRetryMs ?? 5000;
+  const livenessFailures = options.livenessFailures ?? 3;
+  let failures = 0;
+  let lastSelfTest = 0;
+  let testing: Promise<void> | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  const selfTest = () => {
+    testing ??= (async () => {
+      clearTimeout(retry);
+      lastSelfTest = performance.now();
+      try {
+        await sandbox.selfTest();
+        if (!readiness.ready) logger.info('sandbox self-test passed');
+        readiness = { ready: true };
+        failures = 0;
+      } catch (error) {
+        failures++;
+        readiness = { ready: false, reason: `sandbox self-test failed: ${(error as Error).message}` };
+        logger.error({ err: error, failures }, 'sandbox self-test failed');
+        if (retryMs > 0 && !shutdown.signal.aborted) {
+          retry = setTimeout(() => void selfTest(), retryMs);
+          retry.unref();
+        }
+      }
+    })().finally(() => {
+      testing = null;
+    });
+    return testing;
   };
+  /** A run ended as the sandbox's own failure: check the sandbox soon (at most once per retry period). */
+  const suspect = () => {
+    if (retryMs <= 0 || testing || shutdown.signal.aborted) return;
+    clearTimeout(retry);
+    retry = setTimeout(() => void selfTest(), Math.max(0, lastSelfTest + retryMs - performance.now()));
+    retry.unref();
+  };
+  const shutdown = new AbortController();
   await selfTest();
 
   const cache = new CompileCache({ dir: path.join(workDir, 'compile-cache'), maxBytes: config.COMPILE_CACHE_BYTES });
@@ -111,7 +149,6 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
   const interval = options.selfTestIntervalMs ?? 60_000;
   const timer = interval > 0 ? setInterval(() => void selfTest(), interval) : undefined;
   timer?.unref();
-  const shutdown = new AbortController();
 
   return {
     runtimes,
@@ -133,6 +170,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
         ['run', result.run],
       ] as const) {
         if (!run) continue;
+        if (run.status === 'internal') suspect();
         metrics.executions.inc({ language, stage, status: pistonStatus(run) ?? 'ok' });
         if (!(stage === 'compile' && result.compile?.cached)) {
           metrics.duration.observe({ language, stage }, run.wallTimeMs / 1000);
@@ -145,8 +183,13 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
       if (pool.broken >= pool.size) return { ready: false, reason: 'no box is in service' };
       return readiness;
     },
+    liveness() {
+      if (failures < livenessFailures) return { ready: true };
+      return { ready: false, reason: `${failures} sandbox self-tests failed in a row: ${readiness.reason ?? ''}` };
+    },
     async close() {
       clearInterval(timer);
+      clearTimeout(retry);
       shutdown.abort(new Error('the server is shutting down'));
       await pool.close();
       await cache.close();

@@ -22,6 +22,19 @@ describe('healthRoutes', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'not ready', reason: 'self-test failed' });
   });
+
+  it('answers /healthz 503 with the reason once the liveness check says broken, and ok again after', async () => {
+    let alive = false;
+    const app = healthRoutes({
+      registry: createRegistry(),
+      liveness: () => (alive ? { ready: true } : { ready: false, reason: 'sandbox broken' }),
+    });
+    const broken = await app.request('/healthz');
+    expect(broken.status).toBe(503);
+    expect(await broken.json()).toEqual({ status: 'unhealthy', reason: 'sandbox broken' });
+    alive = true;
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' });
+  });
 });
 
 describe('requestLog', () => {

@@ -11,6 +11,8 @@ export interface HealthOptions {
   registry: Registry;
   /** Called for every `/readyz`; alive but not ready answers 503. */
   readiness?: () => Readiness | Promise<Readiness>;
+  /** Called for every `/healthz`; `ready: false` means broken beyond repair (restart me): 503. */
+  liveness?: () => Readiness | Promise<Readiness>;
 }
 
 /** A metrics registry with the process's default metrics (CPU, memory, event loop lag, GC). */
@@ -23,7 +25,12 @@ export function createRegistry(prefix = ''): Registry {
 /** `/healthz` (alive), `/readyz` (ready to take work), `/metrics` (Prometheus text format). */
 export function healthRoutes(options: HealthOptions): Hono {
   const routes = new Hono();
-  routes.get('/healthz', (c) => c.json({ status: 'ok' }));
+  routes.get('/healthz', async (c) => {
+    const liveness = options.liveness ? await options.liveness() : { ready: true };
+    return liveness.ready
+      ? c.json({ status: 'ok' })
+      : c.json({ status: 'unhealthy', reason: liveness.reason ?? 'unknown' }, 503);
+  });
   routes.get('/readyz', async (c) => {
     const readiness = options.readiness ? await options.readiness() : { ready: true };
     return c.json(
