@@ -36,24 +36,15 @@ RUN build-steps build code-runner .
 RUN build-steps collect code-runner . /prod
 
 FROM ${NODE_IMAGE} AS runtime
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-# The isolation level this image is built for; the service refuses to start below it. "namespaces"
-# needs user namespaces in the container (bubblewrap); build with basic for hosts without them.
-ARG REQUIRE_ISOLATION=namespaces
-LABEL org.opencontainers.image.title="code-runner" \
-      org.opencontainers.image.description="Runs submitted source code in a sandbox over HTTP (original v1 API and Piston's v2 API)" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 
-# The sandbox (bubblewrap; util-linux and procps for the process tools) and the toolchains of the
-# languages offered: a language whose toolchain is missing is not offered. Node itself is the image's.
+# The sandbox (bubblewrap; util-linux and procps for the process tools; tini, the image's init and the
+# subreaper of the sandbox's launcher) and the toolchains of the languages offered: a language whose
+# toolchain is missing is not offered. Node itself is the image's.
 # The man1 directory works around openjdk's postinst on slim images, which omit /usr/share/man.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
-      bubblewrap util-linux procps ca-certificates \
+      bubblewrap util-linux procps ca-certificates tini \
       python3 gcc g++ libc6-dev golang-go rustc default-jdk-headless \
  && rm -rf /var/lib/apt/lists/*
 
@@ -61,6 +52,10 @@ RUN mkdir -p /usr/share/man/man1 \
 # box through bubblewrap in an unprivileged user namespace.
 RUN groupadd --system --gid 10001 runner \
  && useradd --system --uid 10001 --gid runner --no-create-home --shell /usr/sbin/nologin runner
+
+# The isolation level this image is built for; the service refuses to start below it. "namespaces"
+# needs user namespaces in the container (bubblewrap); build with basic for hosts without them.
+ARG REQUIRE_ISOLATION=namespaces
 
 # Defaults of apps/code-runner's configuration (NUM_RUNNERS defaults to the CPUs the container
 # sees; set it to what the CPU limit allows). RUNNER_API_KEYS is a secret: pass it at run time.
@@ -88,6 +83,15 @@ ENV NODE_ENV=production \
     WEB_ROOT=/app/web \
     REQUIRE_ISOLATION=${REQUIRE_ISOLATION}
 
+# Labels last, after the slow layers: a new REVISION must not rebuild them.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="code-runner" \
+      org.opencontainers.image.description="Runs submitted source code in a sandbox over HTTP (original v1 API and Piston's v2 API)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+
 WORKDIR /app
 # Root-owned and read-only for the service user: the code cannot be changed by the process running it.
 COPY --from=build /prod/ /app/
@@ -95,6 +99,10 @@ COPY --from=build /prod/ /app/
 USER 10001:10001
 EXPOSE 10100
 STOPSIGNAL SIGTERM
+# tini is PID 1: node never reaps children it did not start, and every orphan of a run (a daemon, a
+# double fork) is re-parented to PID 1; unreaped, they count against the uid's process limit until
+# no run can fork. tini also forwards SIGTERM to node, which then exits 0.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]

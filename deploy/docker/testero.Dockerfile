@@ -31,13 +31,11 @@ RUN build-steps build testero .
 RUN build-steps collect testero . /prod
 
 FROM ${NODE_IMAGE} AS runtime
-ARG VERSION=0.0.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="testero" \
-      org.opencontainers.image.description="Holds memory, fills disk and loads the CPU on request, to test Kubernetes limits, eviction and autoscaling" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+
+# tini as PID 1 (see the ENTRYPOINT): node does not reap children it did not start.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid so that Kubernetes can check runAsNonRoot; group 0 owns /data so that
 # OpenShift's arbitrary uids (always in group 0) can write there too.
@@ -58,6 +56,15 @@ ENV NODE_ENV=production \
     FAILURE_DELAY_MS=1000 \
     LOG_LEVEL=info
 
+# Labels last, after the slow layers: a new REVISION must not rebuild them.
+ARG VERSION=0.0.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="testero" \
+      org.opencontainers.image.description="Holds memory, fills disk and loads the CPU on request, to test Kubernetes limits, eviction and autoscaling" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
+
 WORKDIR /app
 # Root-owned and read-only for the service user: the code cannot be changed by the process running it.
 COPY --from=build /prod/ /app/
@@ -66,6 +73,9 @@ USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
+# tini is PID 1: it reaps whatever is re-parented to it and forwards SIGTERM to node, which then
+# deletes its files and exits 0.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
