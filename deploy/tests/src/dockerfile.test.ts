@@ -83,6 +83,11 @@ describe.each(apps)('Dockerfile of $name', ({ name, port }) => {
     expect(args(final, 'CMD')).toEqual(['["node", "--enable-source-maps", "dist/main.js"]']);
   });
 
+  it("runs under Debian's tini as PID 1: node never reaps the orphans re-parented to it", () => {
+    expect(args(final, 'ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
+    expect(args(final, 'RUN').join(' ')).toMatch(/apt-get install -y --no-install-recommends[^&]*\stini(\s|$)/);
+  });
+
   it(`exposes the app's default port ${port} and sets it as ENV`, async () => {
     expect(args(final, 'EXPOSE')).toEqual([String(port)]);
     expect(propertiesOf(final, 'ENV').get('PORT')).toBe(String(port));
@@ -142,6 +147,12 @@ describe('image specifics', () => {
     const final = stagesOf(parseDockerfile('testero')).at(-1) as Stage;
     expect(propertiesOf(final, 'ENV').get('DATADIR')).toBe('/data');
     expect(args(final, 'VOLUME')).toEqual(['["/data"]']);
-    expect(args(final, 'RUN').join(' ')).not.toContain('apt-get install');
+    // Nothing but its init from Debian.
+    const installs = [
+      ...args(final, 'RUN')
+        .join(' ')
+        .matchAll(/apt-get install ([^&]*)/g),
+    ].map((m) => m[1]?.trim());
+    expect(installs).toEqual(['-y --no-install-recommends tini']);
   });
 });
