@@ -81,6 +81,25 @@ describe('defaultMemoryLimit', () => {
     expect((await defaultMemoryLimit(full)).limit).toBe(0n);
   });
 
+  it('counts inactive page cache as room (usage minus inactive_file, as the kubelet does), v2 and v1', async () => {
+    const v2 = await tree({
+      'proc/meminfo': meminfo(8n * 1024n * 1024n),
+      'proc/self/cgroup': '0::/\n',
+      'cgroup/memory.max': `${GiB}\n`,
+      'cgroup/memory.current': `${GiB / 2n}\n`,
+      'cgroup/memory.stat': `anon 1000\nfile ${GiB / 4n}\nactive_file 5\ninactive_file ${GiB / 4n}\n`,
+    });
+    expect((await defaultMemoryLimit(v2)).available).toBe((GiB * 3n) / 4n);
+    const v1 = await tree({
+      'proc/meminfo': meminfo(8n * 1024n * 1024n),
+      'proc/self/cgroup': '4:memory:/\n',
+      'cgroup/memory/memory.limit_in_bytes': `${GiB}\n`,
+      'cgroup/memory/memory.usage_in_bytes': `${GiB / 2n}\n`,
+      'cgroup/memory/memory.stat': `inactive_file 7\ntotal_inactive_file ${GiB / 2n}\n`,
+    });
+    expect((await defaultMemoryLimit(v1)).available).toBe(GiB);
+  });
+
   it('reads this machine without failing', async () => {
     const result = await defaultMemoryLimit();
     expect(result.limit).toBeGreaterThan(0n);

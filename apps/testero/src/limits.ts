@@ -40,10 +40,16 @@ function ancestors(path: string): string[] {
 async function cgroupRoom(proc: string, cgroupRoot: string): Promise<MemoryRoom | undefined> {
   const lines = (await readText(join(proc, 'self/cgroup')))?.split('\n') ?? [];
   let best: MemoryRoom | undefined;
-  const consider = async (dir: string, limitFile: string, usageFile: string) => {
+  const consider = async (dir: string, limitFile: string, usageFile: string, inactiveFileKey: string) => {
     const limit = await readBytes(join(dir, limitFile));
-    const usage = await readBytes(join(dir, usageFile));
-    if (limit === undefined || usage === undefined || limit >= UNLIMITED) return;
+    const current = await readBytes(join(dir, usageFile));
+    if (limit === undefined || current === undefined || limit >= UNLIMITED) return;
+    // The usage counts page cache too (files written, e.g. by a disk fill): its inactive part is reclaimed
+    // before an OOM kill, so it is room, as in the kubelet's "working set" (usage - inactive_file).
+    const stat = (await readText(join(dir, 'memory.stat'))) ?? '';
+    const inactive = new RegExp(`^${inactiveFileKey} (\\d+)$`, 'm').exec(stat)?.[1];
+    const reclaimable = inactive === undefined ? 0n : BigInt(inactive);
+    const usage = current > reclaimable ? current - reclaimable : 0n;
     const room = limit > usage ? limit - usage : 0n;
     if (!best || room < best.available) best = { available: room, source: join(dir, limitFile) };
   };
@@ -52,10 +58,16 @@ async function cgroupRoom(proc: string, cgroupRoot: string): Promise<MemoryRoom 
     if (path === undefined) continue;
     // Inside a container with a cgroup namespace the path may not exist under our mount: its root is ours.
     if (controllers === '') {
-      for (const p of ancestors(path)) await consider(join(cgroupRoot, p), 'memory.max', 'memory.current');
+      for (const p of ancestors(path))
+        await consider(join(cgroupRoot, p), 'memory.max', 'memory.current', 'inactive_file');
     } else if (controllers?.split(',').includes('memory')) {
       for (const p of ancestors(path))
-        await consider(join(cgroupRoot, 'memory', p), 'memory.limit_in_bytes', 'memory.usage_in_bytes');
+        await consider(
+          join(cgroupRoot, 'memory', p),
+          'memory.limit_in_bytes',
+          'memory.usage_in_bytes',
+          'total_inactive_file',
+        );
     }
   }
   return best;

@@ -504,7 +504,8 @@ export function detectCgroups(): CgroupDetection {
   const reasons: string[] = [];
   const v2Mount = mounts.find((mount) => mount.fsType === 'cgroup2');
   if (v2Mount && own.has('')) {
-    const v2 = tryV2(cgroupDir(v2Mount, own.get('') as string));
+    const ownPath = own.get('') as string;
+    const v2 = tryV2(cgroupDir(v2Mount, ownPath), ownPath === '/');
     if (v2.driver) return v2;
     reasons.push(v2.detail);
   } else {
@@ -516,7 +517,23 @@ export function detectCgroups(): CgroupDetection {
   return { driver: null, detail: reasons.join('; ') };
 }
 
-function tryV2(ownDir: string): CgroupDetection {
+/** Moves every process listed in `from` to `to`, again while new ones appear (a fork meanwhile stays behind). */
+function moveAll(from: string, to: string): void {
+  for (let round = 0; round < 10; round++) {
+    const pids = readPids(from);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        writeFileSync(to, String(pid));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // exited meanwhile
+      }
+    }
+  }
+}
+
+/** `namespaceRoot`: this process's cgroup is the root of its cgroup namespace ("0::/"), as in a container. */
+function tryV2(ownDir: string, namespaceRoot: boolean): CgroupDetection {
   const need = ['memory', 'pids'];
   let available: string[];
   try {
@@ -538,13 +555,16 @@ function tryV2(ownDir: string): CgroupDetection {
       try {
         writeFileSync(path.join(ownDir, 'cgroup.subtree_control'), enable);
       } catch (error) {
-        // "No internal processes": a cgroup with processes cannot hand controllers to children. When this
-        // process is alone in it (a container's init), it moves into a leaf so its cgroup can delegate.
-        const others = readPids(path.join(ownDir, 'cgroup.procs')).filter((pid) => pid !== process.pid);
-        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || others.length > 0) throw error;
+        // "No internal processes": a cgroup with processes cannot hand controllers to children. Its processes
+        // move into a leaf when the cgroup is this server's own: it is alone in it (a container's init), or
+        // the cgroup is the root of its cgroup namespace (a container's cgroup, where the others are the
+        // container's own, e.g. tini as PID 1). A shared cgroup of a host (a login scope) is left alone.
+        const procs = path.join(ownDir, 'cgroup.procs');
+        const others = readPids(procs).filter((pid) => pid !== process.pid);
+        if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || (others.length > 0 && !namespaceRoot)) throw error;
         const leaf = path.join(ownDir, 'sandbox-server');
         mkdirSync(leaf, { recursive: true });
-        writeFileSync(path.join(leaf, 'cgroup.procs'), String(process.pid));
+        moveAll(procs, path.join(leaf, 'cgroup.procs'));
         writeFileSync(path.join(ownDir, 'cgroup.subtree_control'), enable);
       }
     }
