@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The steps that turn the monorepo into one app's production files. The Dockerfiles run them (one
-# step per layer, so the dependency install is cached until a package.json or the lockfile changes)
-# and deploy/tests runs the very same script without Docker, so the two cannot drift apart.
+# step per layer, so the dependency install is cached until a package.json or the lockfile changes);
+# deploy/tests builds the images with podman (deploy/images/build.sh) and runs them.
 #
 #   build-steps.sh prune   <app> <out>         turbo prune --docker: out/json (manifests + lockfile), out/full
 #   build-steps.sh install <workspace>         frozen pnpm install of the pruned workspace (from out/json)

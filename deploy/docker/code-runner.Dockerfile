@@ -5,7 +5,7 @@
 # Run (the sandbox needs user namespaces; see deploy/README.md for why each option is there):
 #   docker run --rm -p 10100:10100 --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
 #     --security-opt systempaths=unconfined code-runner:dev
-# The build steps live in build-steps.sh, which deploy/tests also runs without Docker.
+# The build steps live in build-steps.sh. With podman: deploy/images/build.sh (see deploy/README.md).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # testero: the resource-stress service, as one small image.
 # Build from the repository root:  docker build -f deploy/docker/testero.Dockerfile -t testero:dev .
-# The build steps live in build-steps.sh, which deploy/tests also runs without Docker.
+# The build steps live in build-steps.sh. With podman: deploy/images/build.sh (see deploy/README.md).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

@@ -94,7 +94,7 @@ export function operatorOptions(image: string): string[] {
   // A command is the lines joined by their trailing backslashes.
   const commands = readme.replace(/\\\n\s*/g, ' ').split('\n');
   const runs = commands.filter(
-    (line) => /^\s*(docker|podman) run\b/.test(line) && new RegExp(`\\s${image}:`).test(line),
+    (line) => /^\s*(docker|podman) run\b/.test(line) && new RegExp(`[\\s/]${image}:`).test(line),
   );
   if (runs.length === 0) throw new Error(`deploy/README.md has no "docker run" or "podman run" line for ${image}`);
   const opts = runs.map((line) => [...line.matchAll(/--security-opt[ =](\S+)/g)].map((m) => m[1] as string).sort());
@@ -203,7 +203,7 @@ export async function processes(container: Container): Promise<Proc[]> {
   // The shell that lists them, and what it starts, are left out.
   const out = await container.exec(
     `echo "self $$"; for d in /proc/[0-9]*; do s=$(cat "$d/status" 2>/dev/null) || continue; ` +
-      `c=$(tr '\\0' ' ' < "$d/cmdline" 2>/dev/null); ` +
+      `c=$(tr '\\0\\n' '  ' < "$d/cmdline" 2>/dev/null); ` +
       `printf '%s %s %s %s %s %s|%s\\n' "\${d#/proc/}" ` +
       `"$(echo "$s" | sed -n 's/^PPid:[[:space:]]*//p')" "$(echo "$s" | sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p')" ` +
       `"$(echo "$s" | sed -n 's/^Uid:[[:space:]]*\\([0-9]*\\).*/\\1/p')" ` +
