@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './testing.ts';
+import { freePort, promiseOfLevel, type SkippableContext, skipOrFail } from './testing.ts';
 
 const root = process.getuid?.() === 0;
 const nobody = 65534;
@@ -75,10 +75,24 @@ async function startBundle(prefix: string[], env: Record<string, string>): Promi
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = once(child, 'exit');
+  // SIGTERM to the server itself: unshare ignores it, and a dropped uid clears the parent-death signal that
+  // --kill-child relies on. Whatever is left after 10 s is SIGKILLed.
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const node = path.join(dir, 'node');
+    const server = exe(child.pid as number) === node ? (child.pid as number) : childrenOf(child.pid as number)[0];
+    const kill = (pid: number | undefined, signal: NodeJS.Signals) => {
+      try {
+        if (pid !== undefined) process.kill(pid, signal);
+      } catch {
+        // gone
+      }
+    };
+    kill(server, 'SIGTERM');
+    const timer = setTimeout(() => {
+      kill(server, 'SIGKILL');
+      kill(child.pid, 'SIGKILL');
+    }, 10_000);
     await exited;
     clearTimeout(timer);
   };
@@ -87,7 +101,7 @@ async function startBundle(prefix: string[], env: Record<string, string>): Promi
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`code-runner exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${text}`);
     }
-    const ready = await fetch(`${url}/readyz`).then(
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(10_000) }).then(
       (res) => res.ok,
       () => false,
     );
@@ -103,6 +117,7 @@ async function startBundle(prefix: string[], env: Record<string, string>): Promi
 
 async function execute(url: string, content: string, extra: Record<string, unknown> = {}) {
   const res = await fetch(`${url}/api/v2/execute`, {
+    signal: AbortSignal.timeout(60_000),
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ language: 'bash', version: '*', files: [{ content }], ...extra }),
@@ -150,10 +165,17 @@ function exe(pid: number): string | null {
   }
 }
 
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** The ns's PID 1 (the server), the process `unshare --fork` started. */
 function serverOf(unshare: ChildProcess): number {
-  const children = readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim().split(/\s+/);
-  return Number(children[0]);
+  return childrenOf(unshare.pid as number)[0] as number;
 }
 
 // Programs that leave processes behind in every way a run can: they must all be gone, zombies included.
@@ -165,17 +187,49 @@ const leavers = [
   'sleep 100 & exec sleep 100', // killed at the wall limit with a child
 ];
 
-describe.runIf(root)('code-runner as deployed', () => {
+/**
+ * Runs "$@" in a cgroup of its own below ours (v1: each controller's hierarchy; v2: the unified one): a sandbox
+ * cleans up its siblings whose owners look dead, and from inside its pid namespace every other sandbox of this
+ * host looks dead. Removed again by the next start (`rmdir` of empty leftovers).
+ */
+const ownCgroups = `
+while IFS=: read -r _ controllers where; do
+  for c in $(echo "\${controllers:-unified}" | tr , ' '); do
+    case $c in memory|pids|cpuacct|unified) ;; *) continue ;; esac
+    base=/sys/fs/cgroup/$c
+    [ "$c" = unified ] && { [ -f /sys/fs/cgroup/cgroup.procs ] && base=/sys/fs/cgroup || base=/sys/fs/cgroup/unified; }
+    [ -w "$base$where" ] || continue
+    for old in "$base$where"/as-deployed-*; do rmdir "$old" 2>/dev/null || true; done
+    mkdir -p "$base$where/as-deployed-$$" && echo $$ > "$base$where/as-deployed-$$/cgroup.procs" || true
+  done
+done < /proc/self/cgroup
+exec "$@"`;
+
+/** Another uid and unshare need root; where EXPECT_ISOLATION=full promised a root machine, not being root fails. */
+function requireRoot(ctx: SkippableContext): void {
+  if (!root)
+    skipOrFail(ctx, 'root (to start the server as another uid and in its own pid namespace)', promiseOfLevel('full'));
+}
+
+describe('code-runner as deployed', () => {
   for (const as of ['root', 'nobody'] as const) {
-    it(`as PID 1 of its own pid namespace (${as}), leaves no process and no zombie after hostile runs`, async () => {
+    it(`as PID 1 of its own pid namespace (${as}), leaves no process and no zombie after hostile runs`, async (ctx) => {
+      requireRoot(ctx);
       const work = mkdtempSync(path.join(tmpdir(), 'code-runner-pid1-'));
       chmodSync(work, 0o777);
       const drop = as === 'nobody' ? ['setpriv', `--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--'] : [];
-      const server = await startBundle(['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...drop], {
-        WORK_DIR: path.join(work, 'work'),
-        NUM_RUNNERS: '4',
-        MAX_RUN_TIMEOUT_MS: '2000',
-      });
+      const server = await startBundle(
+        ['sh', '-c', ownCgroups, 'sh', 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...drop],
+        {
+          WORK_DIR: path.join(work, 'work'),
+          // Its own slot dir and uids: in its pid namespace, the claims of the host's other code-runners (their
+          // pids invisible there) would look stale and be taken over, and two servers would kill each other's runs.
+          TMPDIR: work,
+          SANDBOX_BASE_UID: String(1_000_000 + ((process.pid * 10) % 500_000) * 100),
+          NUM_RUNNERS: '4',
+          MAX_RUN_TIMEOUT_MS: '2000',
+        },
+      );
       try {
         const pid1 = serverOf(server.child);
         const node = path.join(dir, 'node');
@@ -184,7 +238,7 @@ describe.runIf(root)('code-runner as deployed', () => {
           for (let round = 0; round < 3; round++) {
             for (const program of leavers) {
               const answer = await execute(server.url, program, { run_timeout: 1000 });
-              expect(answer.run.status, `${program}: ${JSON.stringify(answer.run)}`).not.toBe('XX');
+              expect(answer.run.status, `${program}: ${JSON.stringify(answer.run)}\n${server.output()}`).not.toBe('XX');
             }
           }
           return worker;
@@ -211,7 +265,8 @@ describe.runIf(root)('code-runner as deployed', () => {
     }, 300_000);
   }
 
-  it('starts as a non-root user where a root instance left its slot and work dirs, and the box sees no unreadable /etc', async () => {
+  it('starts as a non-root user where a root instance left its slot and work dirs, and the box sees no unreadable /etc', async (ctx) => {
+    requireRoot(ctx);
     // TMPDIR as a root instance leaves it: its 0700 slot dir and its work dir.
     const tmp = mkdtempSync(path.join(tmpdir(), 'code-runner-tmp-'));
     chmodSync(tmp, 0o1777);

@@ -354,15 +354,21 @@ export class Sandbox {
       } else {
         const candidate = bwrapLayout(etcDir);
         // A real trial as the box uid: bwrap may be installed yet user namespaces forbidden (container, sysctl).
-        const trial = await execa(found, [...candidate.common, '--unshare-net', '--tmpfs', '/tmp', '--', '/bin/true'], {
-          reject: false,
-          extendEnv: false,
-          env: { PATH: sandboxPath },
-          cwd: '/',
-          ...(root ? { uid: baseUid + boxes, gid: baseUid + boxes } : {}),
-          stdin: 'ignore',
-          timeout: 10_000,
-        });
+        // --as-pid-1 as in the runs: bwrap's own init could outlive the outer bwrap and be left, a zombie, to
+        // PID 1 (this server, in a container without an init).
+        const trial = await execa(
+          found,
+          [...candidate.common, '--unshare-net', '--tmpfs', '/tmp', '--as-pid-1', '--', '/bin/true'],
+          {
+            reject: false,
+            extendEnv: false,
+            env: { PATH: sandboxPath },
+            cwd: '/',
+            ...(root ? { uid: baseUid + boxes, gid: baseUid + boxes } : {}),
+            stdin: 'ignore',
+            timeout: 10_000,
+          },
+        );
         if (trial.exitCode === 0) {
           bwrap = found;
           layout = candidate;
