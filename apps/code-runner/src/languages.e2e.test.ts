@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../test/harness.ts';
 import { detectLanguages } from './languages.ts';
+import { requireLanguage } from './testing.ts';
 
 interface Programs {
   hello: string;
@@ -104,7 +105,6 @@ const programs: Record<string, Programs> = {
 };
 
 const detected = await detectLanguages();
-const available = new Set(detected.available.map((r) => r.spec.name));
 
 let h: Harness;
 beforeAll(async () => {
@@ -115,10 +115,10 @@ afterAll(async () => {
 });
 
 for (const [language, p] of Object.entries(programs)) {
-  const missing = detected.missing.find((m) => m.name === language);
-  if (!available.has(language)) console.log(`skipping ${language}: ${missing?.reason ?? 'not detected'}`);
+  describe(language, () => {
+    // Skipped with the reason where the toolchain is missing, or failed where EXPECT_LANGUAGES promised it.
+    beforeEach((ctx) => requireLanguage(ctx, { runtimes: detected.available, missing: detected.missing }, language));
 
-  describe.skipIf(!available.has(language))(language, () => {
     const run = (source: string, extra: { stdin?: string; args?: string[] } = {}) =>
       h.execute({ language, version: '*', files: [{ content: source }], ...extra });
 

@@ -25,6 +25,9 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing: string | null = existsSync(chromiumPath)
   ? null
   : `browser tests skipped: no chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+// CI installs chromium (scripts/bootstrap.mjs, the workflow): there, a missing browser is a failure, not a skip.
+if (chromiumMissing && process.env.CI === 'true')
+  throw new Error(`runner-web: CI=true promises a browser, but ${chromiumMissing}`);
 if (chromiumMissing) console.warn(`runner-web: ${chromiumMissing}`);
 
 /** Debian's chromium, headless, with nothing that talks to the outside. */

@@ -24,6 +24,8 @@ interface Setup {
   memoryLimit?: bigint;
   diskLimit?: bigint;
   numberToFactor?: bigint;
+  /** The CPU load's worker module (a broken one, to see a failed load over HTTP). */
+  workerUrl?: URL;
 }
 
 async function setup(options: Setup = {}) {
@@ -47,6 +49,7 @@ async function setup(options: Setup = {}) {
     numberToFactor: options.numberToFactor ?? 493440589722494743501n,
     logger,
     maxMillicores: 2000,
+    ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
   });
   const app = createApp({
     config: { failureDelayMs: options.failureDelayMs ?? 0, token: options.token },
@@ -281,6 +284,22 @@ describe('cpu endpoints', () => {
     expect(stop.text).toBe('CPU load stopped\n');
     expect((await get('/api/cpu/getact')).text).toBe('No load request in progress\n');
     expect((await get(`/api/cpu/stop?id=${id}`)).text).toBe('No load request being processed, nothing to do\n');
+  });
+
+  it('answers 500 with the reason when the load cannot start, and getact shows the failure after the original line', async () => {
+    const broken = new URL(`data:text/javascript,${encodeURIComponent('throw new Error("no thread today")')}`);
+    const { get } = await setup({ workerUrl: broken });
+    const load = await get('/api/cpu/load?time=30');
+    expect(load.status).toBe(500);
+    expect(load.text).toMatch(/^CPU load failed to start: .*no thread today/);
+    const act = await get('/api/cpu/getact');
+    expect(act.status).toBe(200);
+    expect(act.text).toMatch(/^No load request in progress\nLast load request failed: .*no thread today/);
+    const json = await get('/api/cpu/getact', { headers: { accept: 'application/json' } });
+    expect(JSON.parse(json.text)).toMatchObject({
+      active: false,
+      failure: { message: expect.stringMatching(/no thread today/) },
+    });
   });
 
   it('ends the load by itself once the number is factored', async () => {

@@ -178,6 +178,13 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
         : readWholeNumber(millicoresText, 'millicores', 1, cpu.maxMillicores, 'millicores (1000 = one full core)');
     const state = cpu.load(id, seconds, millicores);
     if (!state) return busy(c);
+    // A few ms: the answer says the load runs only once every thread of it does (a thread that dies at start
+    // ends the load, and the request gets the reason).
+    try {
+      await state.started;
+    } catch (error) {
+      return fail(c, 500, `CPU load failed to start: ${(error as Error).message}`);
+    }
     const line = `CPU load requested for ${seconds} seconds with id: ${id}`;
     return answer(c, 200, [line], { message: line, id: String(id), seconds, millicores });
   });
@@ -192,7 +199,14 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
     const state = cpu.current;
     if (!state) {
       const line = 'No load request in progress';
-      return answer(c, 200, [line], { active: false, message: line });
+      const failure = cpu.failure;
+      if (!failure) return answer(c, 200, [line], { active: false, message: line });
+      const failed = `Last load request failed: ${failure.message}`;
+      return answer(c, 200, [line, failed], {
+        active: false,
+        message: line,
+        failure: { id: String(failure.id), at: failure.at.toISOString(), message: failure.message },
+      });
     }
     const lines = [
       `Load request sent at: ${formatGoTime(state.sentAt)}`,

@@ -6,7 +6,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from './box.ts';
-import { compileC, expectNothingLeft, hasGcc, makeSandbox, skipReason, type TestSandbox } from './test-support.ts';
+import {
+  compileC,
+  expectNothingLeft,
+  makeSandbox,
+  promiseOfLevel,
+  requireGcc,
+  requireLevel,
+  skipOrFail,
+  type TestSandbox,
+} from './test-support.ts';
 
 const MiB = 1024 * 1024;
 
@@ -15,14 +24,12 @@ describe('hostile code', () => {
   let box: Box;
   let bystander: Box;
   let tools: string;
-  let namespaces = false;
   let cgroups = false;
   let perBoxUid = false;
 
   beforeAll(async () => {
     t = await makeSandbox();
     const { layers } = t.sandbox.isolation;
-    namespaces = layers.namespaces.available;
     cgroups = layers.cgroups.available;
     perBoxUid = layers.uid.available;
     box = await t.sandbox.createBox(0);
@@ -51,8 +58,10 @@ describe('hostile code', () => {
     t.sandbox.run({ box, argv, readOnlyPaths: [tools], ...more });
 
   it('contains a fork bomb', async (ctx) => {
-    if (skipReason(!cgroups && !perBoxUid, 'no pids cgroup and no per-box uid for RLIMIT_NPROC')) ctx.skip();
-    if (skipReason(!hasGcc(), 'gcc is not installed')) ctx.skip();
+    if (!cgroups && !perBoxUid) {
+      skipOrFail(ctx, 'no pids cgroup and no per-box uid for RLIMIT_NPROC', promiseOfLevel('full'));
+    }
+    requireGcc(ctx);
     const bomb = await compileC(tools, 'forkbomb', '#include <unistd.h>\nint main(){for(;;)fork();}\n');
     const result = await run([bomb], { limits: { wallTimeMs: 1500 } });
     expect(result.status).toBe('timeout');
@@ -70,8 +79,9 @@ describe('hostile code', () => {
   });
 
   it('stops a program touching 2 GiB under a 256 MiB limit with status memory', async (ctx) => {
-    if (skipReason(!cgroups, 'no memory cgroup: RLIMIT_DATA makes malloc fail, which cannot be told apart')) ctx.skip();
-    if (skipReason(!hasGcc(), 'gcc is not installed')) ctx.skip();
+    // Without a memory cgroup, RLIMIT_DATA makes malloc fail, which cannot be told apart.
+    requireLevel(ctx, t.sandbox, 'full');
+    requireGcc(ctx);
     const hog = await compileC(
       tools,
       'hog',
@@ -100,8 +110,10 @@ describe('hostile code', () => {
   });
 
   it('stops many small files at the box size', async (ctx) => {
-    if (skipReason(t.sandbox.isolation.disk !== 'tmpfs', 'no tmpfs per box (needs root): only RLIMIT_FSIZE applies'))
-      ctx.skip();
+    if (t.sandbox.isolation.disk !== 'tmpfs') {
+      const promise = process.getuid?.() === 0 ? promiseOfLevel('full') : undefined;
+      skipOrFail(ctx, 'no tmpfs per box (needs root): only RLIMIT_FSIZE applies', promise);
+    }
     const result = await run(
       ['sh', '-c', 'i=0; while head -c 100000 /dev/zero > f$i; do i=$((i+1)); done; echo "$i files"; exit 1'],
       { limits: { diskBytes: 8 * MiB, wallTimeMs: 20_000 } },
@@ -133,8 +145,8 @@ describe('hostile code', () => {
   });
 
   it('contains kill -9 -1 from inside', async (ctx) => {
-    if (skipReason(!namespaces && !perBoxUid, 'without a PID namespace or a per-box uid, kill -1 reaches the server'))
-      ctx.skip();
+    // Without a PID namespace or a per-box uid, kill -1 reaches the server.
+    if (!perBoxUid) requireLevel(ctx, t.sandbox, 'namespaces');
     const other = t.sandbox.run({ box: bystander, argv: ['sleep', '1'] });
     // kill -1 reaches every process the caller may signal but itself: only its own run.
     const result = await run(['sh', '-c', 'sleep 1000 & kill -9 -1; echo survived']);
@@ -143,7 +155,7 @@ describe('hostile code', () => {
   });
 
   it('has no network: neither the host loopback nor a public address', async (ctx) => {
-    if (skipReason(!namespaces, 'no network namespace without bubblewrap')) ctx.skip();
+    requireLevel(ctx, t.sandbox, 'namespaces'); // the network namespace
     let connections = 0;
     const server = net.createServer((socket) => {
       connections++;
@@ -176,7 +188,7 @@ describe('hostile code', () => {
   });
 
   it("cannot see the host's /tmp or write outside the box", async (ctx) => {
-    if (skipReason(!namespaces, 'without a mount namespace the host /tmp is shared')) ctx.skip();
+    requireLevel(ctx, t.sandbox, 'namespaces'); // without a mount namespace the host /tmp is shared
     const planted = path.join(os.tmpdir(), `sandbox-planted-${process.pid}`);
     const outside = path.join(os.tmpdir(), `sandbox-outside-${process.pid}`);
     writeFileSync(planted, 'host secret', { mode: 0o644 });
