@@ -48,10 +48,18 @@ let container: Container;
 /** The processes of an idle server: tini, node, the sandbox's launcher under `tini -s`. */
 let idle: Proc[] = [];
 
-async function execute(request: Request, timeoutMs = 60_000): Promise<{ http: number; answer?: Answer }> {
+let requests = 0;
+/** The request id each request is sent with (the server logs it), so that a lost answer can be found in the log. */
+const nextRequestId = () => `image-test-${++requests}`;
+
+async function execute(
+  request: Request,
+  timeoutMs = 60_000,
+  id = nextRequestId(),
+): Promise<{ http: number; answer?: Answer }> {
   const response = await fetch(`${container.url}/api/v2/execute`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': id },
     body: JSON.stringify({ language: request.language, files: [{ content: request.source }], ...request.limits }),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -296,8 +304,9 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
       while (Date.now() < end) {
         const item = mix[next++ % mix.length] as (typeof mix)[number];
         let status: string;
+        const id = nextRequestId();
         try {
-          const { http, answer } = await execute(item.request);
+          const { http, answer } = await execute(item.request, 60_000, id);
           status = http !== 200 ? `HTTP ${http}` : String(answer?.run.status ?? answer?.compile?.status ?? 'ok');
           if (http === 200 && answer?.compile?.status) status = `compile ${answer.compile.status}`;
           const fine = http === 200 && answer && item.expected.includes(answer.run.status) && !answer.compile?.status;
@@ -306,7 +315,7 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
           }
         } catch (error) {
           status = `request failed: ${(error as Error).name}`;
-          if (unexpected.length < 20) unexpected.push(`${item.kind}: ${status}`);
+          if (unexpected.length < 20) unexpected.push(`${item.kind}: ${status} (X-Request-Id ${id})`);
         }
         count(`${item.kind} -> ${status}`);
         total++;
@@ -332,7 +341,10 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     if (unexpected.length) {
       console.log(`unexpected answers (first 20):\n  ${unexpected.join('\n  ')}`);
       // The server's warnings and errors (pino levels 40+) say what went wrong on its side.
-      const warnings = (await container.logs()).split('\n').filter((line) => /"level":(4|5|6)0/.test(line));
+      const lost = new Set([...unexpected.join(' ').matchAll(/X-Request-Id (\S+)\)/g)].map((m) => m[1]));
+      const warnings = (await container.logs())
+        .split('\n')
+        .filter((line) => /"level":(4|5|6)0/.test(line) || [...lost].some((id) => line.includes(`"${id}"`)));
       console.log(`server warnings and errors (last 30 of ${warnings.length}):\n  ${warnings.slice(-30).join('\n  ')}`);
     }
 
