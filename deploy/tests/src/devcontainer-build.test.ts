@@ -77,11 +77,16 @@ async function chooseBase(): Promise<string> {
 
 /** kubectl comes from pkgs.k8s.io: installed where that answers, left out (and said) where it does not. */
 async function kubectlReachable(): Promise<boolean> {
-  const probe = await execa('curl', ['-fsSI', '--max-time', '10', kubectlKey], { reject: false, all: true });
-  if (probe.exitCode === 0) return true;
-  log(`WITHOUT KUBECTL: ${kubectlKey} does not answer here (curl exit ${probe.exitCode}); the test builds with`);
+  const why = await fetch(kubectlKey, { method: 'HEAD', signal: AbortSignal.timeout(10_000) }).then(
+    (response) => (response.ok ? null : `HTTP ${response.status}`),
+    (error: Error) => String((error.cause as Error | undefined)?.message ?? error.message),
+  );
+  if (why === null) return true;
+  log(`WITHOUT KUBECTL: ${kubectlKey} does not answer here (${why}); the test builds with`);
   log('  INSTALL_KUBECTL=false. Users get kubectl (the default, INSTALL_KUBECTL=true); Debian has only 1.20,');
-  log('  too old for deploy/k8s, and no other source of an official kubectl is reachable from this machine.');
+  log(
+    "  too old for deploy/k8s; the npm registry has only repackaged copies (AWS CDK Lambda layers), not Kubernetes' own.",
+  );
   return false;
 }
 
@@ -195,7 +200,17 @@ describe.skipIf(missing)('the dev container, built by the Dev Containers CLI wit
 
   afterAll(async () => {
     const { stdout } = await execa('podman', ['ps', '-aq', '--filter', `label=${idLabel}`], { reject: false });
-    for (const id of stdout.split('\n').filter(Boolean)) await execa('podman', ['rm', '-f', id], { reject: false });
+    for (const id of stdout.split('\n').filter(Boolean)) {
+      // `up` tags the image it ran as vsc-<folder>-<hash of this run's workspace path>[-uid]: untagged here
+      // (the layers stay, shared with the image built above, for the next run's cache).
+      const { stdout: used } = await execa('podman', ['inspect', '--format', '{{.ImageName}}', id], { reject: false });
+      await execa('podman', ['rm', '-f', id], { reject: false });
+      const tag = used.trim();
+      if (/\/vsc-runner-[0-9a-f]+(-uid)?(:latest)?$/.test(tag)) {
+        for (const name of new Set([tag, tag.replace(/-uid(:latest)?$/, '$1')]))
+          await execa('podman', ['rmi', name], { reject: false });
+      }
+    }
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
