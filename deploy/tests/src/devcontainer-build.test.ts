@@ -180,6 +180,12 @@ describe.skipIf(missing)('the dev container, built by the Dev Containers CLI wit
     await execa('chown', ['-R', `${nodeUid}:${nodeUid}`, dirname(configPath)]);
     log(`config: .devcontainer/devcontainer.json as shipped, but build ${JSON.stringify(config.build)}`);
     common = ['--workspace-folder', workspace, '--config', configPath, '--docker-path', podmanShim(work)];
+    log(
+      `--docker-path ${work}/podman: podman with ${(await execa(join(repoRoot, 'deploy/images/podman-host-opts.sh'))).stdout.replaceAll('\n', ' ')};`,
+    );
+    log(
+      '  without the --userns=keep-id the CLI adds for remoteUser node, which podman refuses as root (rootless only).',
+    );
 
     // IMAGE_COLD_BUILD=1 measures a cold build on a machine that has built before.
     const cold = process.env.IMAGE_COLD_BUILD === '1' ? ['--no-cache'] : [];
