@@ -41,7 +41,7 @@ if [[ "$(cat "$tree/.vm-tree-key" 2>/dev/null || true)" != "$tree_key" ]]; then
   start=$SECONDS
   rm -rf "$tree" "$tree.tmp"
   debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" bookworm "$tree.tmp" "$mirror" >&2
-  chroot "$tree.tmp" apt-get clean
+  chroot "$tree.tmp" apt-get clean >&2
   rm -rf "$tree.tmp"/var/lib/apt/lists/*
   echo "$tree_key" >"$tree.tmp/.vm-tree-key"
   mv "$tree.tmp" "$tree"
@@ -61,7 +61,8 @@ if [[ "$(cat "$image.key" 2>/dev/null || true)" != "$image_key" ]]; then
   printf '127.0.0.1 localhost vm\n::1 localhost\n' >"$tree/etc/hosts"
   size_mb=$(($(du -sm "$tree" | cut -f1) * 13 / 10 + 512))
   rm -f "$image.tmp"
-  mkfs.ext4 -q -F -L vm-root -d "$tree" "$image.tmp" "${size_mb}M"
+  # stdout is run.sh's KEY=value lines: mkfs's chatter goes to stderr.
+  mkfs.ext4 -q -F -L vm-root -d "$tree" "$image.tmp" "${size_mb}M" >&2
   mv "$image.tmp" "$image"
   echo "$image_key" >"$image.key"
   echo "build-rootfs: image made in $((SECONDS - start)) s" >&2

@@ -255,7 +255,7 @@ describe('detectCgroups in a delegated cgroup, as in a container', () => {
       'sh',
       [
         '-c',
-        `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c 'umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$0" --input-type=module -e "$1"'`,
+        `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c 'umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$0" --input-type=module -e "$1"' "$0" "$1"`,
         process.execPath,
         `await new Promise((resolve) => process.stdin.once('data', resolve));\n${detect}`,
       ],
@@ -339,7 +339,7 @@ describe("testero's memory limit from cgroup v2", () => {
       'sh',
       [
         '-c',
-        `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c 'umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$0" --input-type=module -e "$1"'`,
+        `echo $$ > ${dir}/cgroup.procs && exec unshare --cgroup --mount sh -c 'umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$0" --input-type=module -e "$1"' "$0" "$1"`,
         process.execPath,
         read,
       ],
