@@ -257,7 +257,17 @@ export class Launcher {
       run.pipes[message.name] = handle;
       run.launched[message.name] = handle;
       if (run.expected?.every((name) => run.pipes[name])) run.settle(run.launched);
+    } else if (message.type === 'pipe' && run.launched) {
+      // A pipe that did not come through (no handle): the run cannot be read, so it ends as an error, never waits.
+      this.#failRun(message.id, `the launcher's ${message.name} pipe did not arrive`);
     } else if (message.type === 'exit') {
+      const missing = run.launched ? (run.expected ?? []).filter((name) => !run.pipes[name]) : [];
+      if (missing.length > 0) {
+        // Exited before all its pipes arrived (they are sent before the exit, so one was lost): settled with
+        // what came, as an error, instead of a spawn() that never resolves.
+        this.#failRun(message.id, `the launcher's ${missing.join(', ')} pipe(s) did not arrive before the exit`);
+        return;
+      }
       this.#forget(message.id);
       run.exit({ code: message.code, signal: message.signal });
     }
