@@ -63,7 +63,7 @@ async function startBundle(prefix: string[], env: Record<string, string>): Promi
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,12 +115,18 @@ async function startBundle(prefix: string[], env: Record<string, string>): Promi
   return { url, child, output: () => text, stop };
 }
 
-async function execute(url: string, content: string, extra: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/api/v2/execute`, {
+let requests = 0;
+
+/** One bash program; a request unanswered after 60 s fails with its id and the server's last log lines. */
+async function execute(server: Server, content: string, extra: Record<string, unknown> = {}) {
+  const id = `as-deployed-${process.pid}-${++requests}`;
+  const res = await fetch(`${server.url}/api/v2/execute`, {
     signal: AbortSignal.timeout(60_000),
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': id },
     body: JSON.stringify({ language: 'bash', version: '*', files: [{ content }], ...extra }),
+  }).catch((error: Error) => {
+    throw new Error(`request ${id} (${content}): ${error.message}; the server's last output:\n${server.output()}`);
   });
   expect(res.status).toBe(200);
   return (await res.json()) as { run: { stdout: string; stderr: string; status: string | null; code: number | null } };
@@ -237,7 +243,7 @@ describe('code-runner as deployed', () => {
         const jobs = Array.from({ length: 4 }, async (_, worker) => {
           for (let round = 0; round < 3; round++) {
             for (const program of leavers) {
-              const answer = await execute(server.url, program, { run_timeout: 1000 });
+              const answer = await execute(server, program, { run_timeout: 1000 });
               expect(answer.run.status, `${program}: ${JSON.stringify(answer.run)}\n${server.output()}`).not.toBe('XX');
             }
           }
@@ -256,7 +262,7 @@ describe('code-runner as deployed', () => {
         const deadline = Date.now() + 10_000;
         while (leftOver().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
         expect(leftOver()).toEqual([]);
-        expect((await execute(server.url, 'echo still here')).run.stdout).toBe('still here\n');
+        expect((await execute(server, 'echo still here')).run.stdout).toBe('still here\n');
         for (const probe of ['/healthz', '/readyz']) expect((await fetch(`${server.url}${probe}`)).status).toBe(200);
       } finally {
         await server.stop();
@@ -279,7 +285,7 @@ describe('code-runner as deployed', () => {
     try {
       const info = (await (await fetch(`${server.url}/api/v2/info`)).json()) as { isolation: { level: string } };
       expect(info.isolation.level).toBe('namespaces');
-      const answer = await execute(server.url, 'id -u; ls /etc/ssl; cat /etc/ssl/private/* 2>&1 | head -1');
+      const answer = await execute(server, 'id -u; ls /etc/ssl; cat /etc/ssl/private/* 2>&1 | head -1');
       expect(answer.run.status).toBeNull();
       const [uid, ...rest] = answer.run.stdout.trim().split('\n');
       expect(uid).toBe(String(nobody));
