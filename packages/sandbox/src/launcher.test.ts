@@ -106,6 +106,19 @@ describe.each(levels)('the launcher at level $name', ({ disable }) => {
     expect((await t.sandbox.run({ box, argv: ['/bin/echo', 'after'] })).stdout).toBe('after\n');
   });
 
+  it('hands over the stdin of programs that exit at once, however many runs wait to send their pipes', async () => {
+    // Pipes are sent one at a time (each waits for the last one's acknowledgement), and Node destroys a child's
+    // stdin when it exits: a program quicker than the queue lost its stdin handle and its run never ended.
+    const loop = async (box: Box) => {
+      for (let i = 0; i < 15; i++) {
+        const result = await t.sandbox.run({ box, argv: ['/bin/true'], stdin: 'ignored input' });
+        expect(result.status, result.message ?? '').toBe('ok');
+        await box.reset();
+      }
+    };
+    await Promise.all(boxes.map(loop));
+  });
+
   it('delivers the complete output of many concurrent runs', async () => {
     const outBytes = 300_000;
     const errBytes = 100_000;

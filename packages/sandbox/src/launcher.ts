@@ -90,6 +90,9 @@ process.on('message', (message) => {
   const pid = child.pid;
   live.set(pid, true);
   const pipes = { stdin: child.stdio[0], stdout: child.stdio[1], stderr: child.stdio[2], control: child.stdio[3] };
+  // Node destroys child.stdin when the child exits; a quick program could exit while its stdin waits in the
+  // queue of handles to send, which then went without its handle. Detached, it stays open until sent.
+  child.stdin = null;
   for (const name of ${JSON.stringify(pipeNames)}) if (pipes[name] && name !== 'stdin') stopReading(pipes[name]);
   send({ type: 'spawned', id, pid, pipes: ${JSON.stringify(pipeNames)}.filter((name) => pipes[name]) });
   for (const name of ${JSON.stringify(pipeNames)}) if (pipes[name]) send({ type: 'pipe', id, name }, pipes[name]);
