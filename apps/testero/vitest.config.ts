@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { packageCoverage } from '../../vitest.shared.ts';
 
 // Some tests start the real server as a child process and make it hold memory, files and CPU:
 // generous timeouts, and one file at a time so they do not fight over the machine's 2 cores.
@@ -8,20 +9,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,
-    coverage: {
-      // In the package's `test` script (what `pnpm test`, turbo and CI run), not in a run of one file:
-      // the floor is for the whole suite. `vitest run --coverage` turns it on anyway.
-      enabled: process.env.npm_lifecycle_event === 'test',
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts'],
-      reporter: ['text-summary', 'json-summary'],
-      reportOnFailure: true,
-      // The server runs as a child process in main.test.ts and the CPU load in worker threads: count both.
+    // The server runs as a child process in main.test.ts and the CPU load in worker threads: count both.
+    // A little below what the suite covers now (2026-11-30) on cgroup v1, so that a drop fails CI; a
+    // little more room, as cgroup v2 takes other paths.
+    coverage: packageCoverage({
+      floor: { statements: 92, branches: 78, functions: 93, lines: 94 },
       autoAttachSubprocess: true,
-      // A little below what the suite covers now (2026-11-30) on cgroup v1, so that a drop fails CI; a
-      // little more room, as cgroup v2 takes other paths.
-      thresholds: { statements: 92, branches: 78, functions: 93, lines: 94 },
-    },
+    }),
   },
 });

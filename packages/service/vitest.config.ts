@@ -1,18 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { packageCoverage } from '../../vitest.shared.ts';
 
 export default defineConfig({
   test: {
-    coverage: {
-      // In the package's `test` script (what `pnpm test`, turbo and CI run), not in a run of one file:
-      // the floor is for the whole suite. `vitest run --coverage` turns it on anyway.
-      enabled: process.env.npm_lifecycle_event === 'test',
-      provider: 'v8',
-      include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts'],
-      reporter: ['text-summary', 'json-summary'],
-      reportOnFailure: true,
-      // A little below what the suite covers now (2026-11-30), so that a drop fails CI.
-      thresholds: { statements: 58, branches: 59, functions: 61, lines: 59 },
-    },
+    // A little below what the suite covers now (2026-11-30), so that a drop fails CI.
+    coverage: packageCoverage({ floor: { statements: 58, branches: 59, functions: 61, lines: 59 } }),
   },
 });
