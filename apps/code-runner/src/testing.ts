@@ -7,6 +7,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type IsolationLevel, levelAtLeast } from '@repo/sandbox';
+import {
+  BrokenPromiseError,
+  type Promises,
+  promiseOfLevel,
+  readPromises,
+  type SkippableContext,
+  skipOrFail as skipOrFailAs,
+} from '@repo/sandbox/promises';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const mainEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -115,36 +124,8 @@ export async function startCodeRunner(options: StartCodeRunnerOptions = {}): Pro
 // that needs a missing layer or toolchain then fails instead of skipping. Without them (a developer's
 // machine without root or without every compiler) it skips, saying why.
 
-const isolationLevels = ['basic', 'namespaces', 'full'] as const;
-export type PromisedLevel = (typeof isolationLevels)[number];
-
-export interface Promises {
-  /** EXPECT_ISOLATION: the least isolation level the sandbox must reach. */
-  isolation?: PromisedLevel;
-  /** EXPECT_LANGUAGES: code-runner's language names (as /api/v2/runtimes lists them) that must be offered. */
-  languages: string[];
-}
-
-/** Reads EXPECT_ISOLATION and EXPECT_LANGUAGES; a bad value throws, so a typo never promises nothing. */
-export function readPromises(env: NodeJS.ProcessEnv = process.env): Promises {
-  const isolation = env.EXPECT_ISOLATION?.trim() || undefined;
-  if (isolation !== undefined && !(isolationLevels as readonly string[]).includes(isolation)) {
-    throw new Error(`Expected \`EXPECT_ISOLATION\` to be one of ${isolationLevels.join(', ')}, got \`${isolation}\``);
-  }
-  const languages = (env.EXPECT_LANGUAGES ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  return { ...(isolation ? { isolation: isolation as PromisedLevel } : {}), languages };
-}
-
-/** A layer or toolchain the environment promised is not there. */
-export class BrokenPromiseError extends Error {
-  override name = 'BrokenPromiseError';
-  constructor(promise: string, missing: string) {
-    super(`required by ${promise} but missing: ${missing}`);
-  }
-}
+export { BrokenPromiseError, type Promises, promiseOfLevel, readPromises, type SkippableContext };
+export type PromisedLevel = IsolationLevel;
 
 /** The part of a running code-runner (its Runner) that says what it offers. */
 export interface OfferedByRunner {
@@ -153,29 +134,9 @@ export interface OfferedByRunner {
   isolation: { level: string; root: boolean; layers: Record<string, { available: boolean; detail: string }> };
 }
 
-/** A test's context, for its skip(). */
-export interface SkippableContext {
-  skip(note?: string): never;
-}
-
-/**
- * The one place a test decides what a missing layer or toolchain means: when `promise` (e.g.
- * `EXPECT_ISOLATION=full`) names what promised it, the test fails with BrokenPromiseError; otherwise it is
- * skipped with the reason printed.
- */
+/** skipOrFail of @repo/sandbox/promises, saying `[code-runner test]`. */
 export function skipOrFail(ctx: SkippableContext, missing: string, promise: string | undefined): never {
-  if (promise !== undefined) throw new BrokenPromiseError(promise, missing);
-  console.info(`[code-runner test] skipped: ${missing}`);
-  return ctx.skip(missing);
-}
-
-/** `EXPECT_ISOLATION=…` when it promises at least `level`. */
-export function promiseOfLevel(level: PromisedLevel, promises = readPromises()): string | undefined {
-  const promised = promises.isolation;
-  if (promised === undefined) return undefined;
-  return isolationLevels.indexOf(promised) >= isolationLevels.indexOf(level)
-    ? `EXPECT_ISOLATION=${promised}`
-    : undefined;
+  return skipOrFailAs(ctx, missing, promise, '[code-runner test]');
 }
 
 /** `EXPECT_LANGUAGES=…` when it lists `language`. */
@@ -208,7 +169,7 @@ export function brokenPromises(runner: OfferedByRunner, promises = readPromises(
   const broken: string[] = [];
   const promised = promises.isolation;
   const level = runner.isolation.level as PromisedLevel;
-  if (promised !== undefined && isolationLevels.indexOf(level) < isolationLevels.indexOf(promised)) {
+  if (promised !== undefined && !levelAtLeast(level, promised)) {
     const off = Object.entries(runner.isolation.layers)
       .filter(([, layer]) => !layer.available)
       .map(([name, layer]) => `${name}: ${layer.detail}`);

@@ -13,6 +13,7 @@ export {
   type IsolationReport,
   isolationLayers,
   isolationLevels,
+  levelAtLeast,
 } from './isolation.ts';
 export { defaultLimits, type RunLimits, resolveLimits } from './limits.ts';
 export { findExecutable } from './namespaces.ts';

@@ -5,14 +5,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
 import type { Box } from './box.ts';
-import {
-  describeIsolation,
-  type IsolationLayer,
-  type IsolationLevel,
-  isolationLevels,
-  levelAtLeast,
-} from './isolation.ts';
+import { describeIsolation, type IsolationLayer, type IsolationLevel, levelAtLeast } from './isolation.ts';
 import { pidsOfUid } from './procs.ts';
+import {
+  BrokenPromiseError,
+  promiseOfLevel,
+  readPromises,
+  type SkippableContext,
+  skipOrFail as skipOrFailAs,
+} from './promises.ts';
 import { Sandbox } from './sandbox.ts';
 
 let nextSandbox = 0;
@@ -79,62 +80,16 @@ export function skipReason(condition: boolean, reason: string): boolean {
   return condition;
 }
 
-// What the machine promises. CI states what it provides: EXPECT_ISOLATION (the least level) and
-// EXPECT_LANGUAGES (code-runner's language names; c or c++ brings gcc, which these tests compile with).
-// A test that needs a missing layer or tool then fails instead of skipping; without them (a developer's
-// machine) it skips, saying why.
-
-export interface Promises {
-  isolation?: IsolationLevel;
-  languages: string[];
-}
-
-/** Reads EXPECT_ISOLATION and EXPECT_LANGUAGES; a bad level throws, so a typo never promises nothing. */
-export function readPromises(env: NodeJS.ProcessEnv = process.env): Promises {
-  const isolation = env.EXPECT_ISOLATION?.trim() || undefined;
-  if (isolation !== undefined && !(isolationLevels as readonly string[]).includes(isolation)) {
-    throw new Error(`Expected \`EXPECT_ISOLATION\` to be one of ${isolationLevels.join(', ')}, got \`${isolation}\``);
-  }
-  const languages = (env.EXPECT_LANGUAGES ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  return { ...(isolation ? { isolation: isolation as IsolationLevel } : {}), languages };
-}
-
-/** A layer or tool the environment promised is not there. */
-export class BrokenPromiseError extends Error {
-  override name = 'BrokenPromiseError';
-  constructor(promise: string, missing: string) {
-    super(`required by ${promise} but missing: ${missing}`);
-  }
-}
-
-/** `EXPECT_ISOLATION=…` when it promises at least `level`. */
-export function promiseOfLevel(level: IsolationLevel, promises = readPromises()): string | undefined {
-  const promised = promises.isolation;
-  return promised !== undefined && levelAtLeast(promised, level) ? `EXPECT_ISOLATION=${promised}` : undefined;
-}
+export { promiseOfLevel, readPromises, type SkippableContext };
 
 function promiseOfC(promises = readPromises()): string | undefined {
   const c = promises.languages.some((name) => name === 'c' || name === 'c++');
   return c ? `EXPECT_LANGUAGES=${promises.languages.join(',')}` : undefined;
 }
 
-/** A test's context, for its skip(). */
-export interface SkippableContext {
-  skip(note?: string): never;
-}
-
-/**
- * The one place a sandbox test decides what a missing layer or tool means: when `promise` (e.g.
- * `EXPECT_ISOLATION=full`) names what promised it, the test fails with BrokenPromiseError; otherwise it is
- * skipped with the reason printed.
- */
+/** skipOrFail of ./promises.ts, saying `[sandbox test]`. */
 export function skipOrFail(ctx: SkippableContext, missing: string, promise: string | undefined): never {
-  if (promise !== undefined) throw new BrokenPromiseError(promise, missing);
-  console.info(`[sandbox test] skipped: ${missing}`);
-  return ctx.skip(missing);
+  return skipOrFailAs(ctx, missing, promise, '[sandbox test]');
 }
 
 /** Goes on when `sandbox` reaches `level`; otherwise skips, or fails where EXPECT_ISOLATION promised it. */
