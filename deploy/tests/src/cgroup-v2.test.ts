@@ -41,8 +41,15 @@ it.skipIf(!kvm)(
       env: { VM_TIMEOUT_S: String(55 * 60) },
     });
     // The guest's console, live: the suites take minutes.
-    child.all?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    // Each line marked `[vm]`, so that the guest's own test summaries are not taken for this package's.
+    let partial = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(`[vm] ${line}\n`);
+    });
     const result = await child;
+    if (partial) process.stdout.write(`[vm] ${partial}\n`);
     const output = result.all ?? '';
     const took = (performance.now() - started) / 1000;
     const timings = output
