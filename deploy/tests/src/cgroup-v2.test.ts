@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
-import { repoRoot } from './repo.ts';
+import { eachLine, repoRoot } from './repo.ts';
 
 const kvm = existsSync('/dev/kvm');
 if (!kvm) console.info('[cgroup v2] skipped: /dev/kvm is absent, so no guest is booted on this machine');
@@ -42,14 +42,8 @@ it.skipIf(!kvm)(
     });
     // The guest's console, live: the suites take minutes.
     // Each line marked `[vm]`, so that the guest's own test summaries are not taken for this package's.
-    let partial = '';
-    child.all?.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`[vm] ${line}\n`);
-    });
+    eachLine(child.all, (line) => process.stdout.write(`[vm] ${line}\n`));
     const result = await child;
-    if (partial) process.stdout.write(`[vm] ${partial}\n`);
     const output = result.all ?? '';
     const took = (performance.now() - started) / 1000;
     const timings = output

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { parse } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inCI, podmanMissing } from './image-podman.ts';
-import { readRepoFile, repoRoot, rootPackageJson } from './repo.ts';
+import { eachLine, readRepoFile, repoRoot, rootPackageJson } from './repo.ts';
 
 const official = 'docker.io/library/node:24-bookworm';
 const localBase = 'localhost/node:24-bookworm-slim';
@@ -114,23 +114,15 @@ async function devcontainer(args: string[], timeoutMs: number): Promise<{ ms: nu
   log(`devcontainer ${args.join(' ')}`);
   const started = performance.now();
   const child = execa(devcontainerBin, args, { reject: false, timeout: timeoutMs, all: true });
-  let all = '';
-  let pending = '';
-  child.all?.on('data', (chunk: Buffer) => {
-    all += chunk;
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (/STEP \d+\/\d+|COMMIT|podman-shim|Running the postCreateCommand|Done\. |Error|error:|ERR/.test(line))
-        log(`  ${line.slice(0, 400)}`);
-    }
+  eachLine(child.all, (line) => {
+    if (/STEP \d+\/\d+|COMMIT|podman-shim|Running the postCreateCommand|Done\. |Error|error:|ERR/.test(line))
+      log(`  ${line.slice(0, 400)}`);
   });
   const result = await child;
   const ms = performance.now() - started;
   if (result.exitCode !== 0) {
     throw new Error(
-      `devcontainer ${args[0]} failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${all.split('\n').slice(-80).join('\n')}`,
+      `devcontainer ${args[0]} failed (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}):\n${(result.all ?? '').split('\n').slice(-80).join('\n')}`,
     );
   }
   return { ms, stdout: result.stdout };

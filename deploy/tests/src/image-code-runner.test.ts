@@ -2,12 +2,11 @@
 // builds code-runner's image with podman from deploy/docker/code-runner.Dockerfile and runs it as
 // it ships: its own user, never --privileged, with exactly the options deploy/README.md gives
 // operators. Over HTTP: its isolation level, a hostile set, no orphan or zombie left, and a soak.
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  appFiles,
   buildTwice,
   type Container,
-  hostOptions,
   inCI,
   operatorOptions,
   type Proc,
@@ -107,19 +106,9 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
   });
 
   it('holds only the production files, runs as uid 10001 under tini, reports its isolation level', async () => {
-    const { stdout: listing } = await execa('podman', [
-      'run',
-      '--rm',
-      ...(await hostOptions()),
-      '--entrypoint',
-      'ls',
-      image,
-      '-ln',
-      '/app',
-    ]);
-    const entries = listing.split('\n').slice(1);
-    expect(entries.map((line) => line.split(/\s+/).at(-1)).toSorted()).toEqual(['dist', 'package.json', 'web']);
-    for (const line of entries) expect(line.split(/\s+/).slice(2, 4), line).toEqual(['0', '0']);
+    const files = await appFiles(image);
+    expect(files.map((file) => file.name).toSorted()).toEqual(['dist', 'package.json', 'web']);
+    for (const file of files) expect(file.owner, file.name).toBe('0:0');
 
     expect(idle.find((p) => p.pid === 1)?.name).toBe('tini');
     const server = idle.find((p) => p.cmdline === 'node --enable-source-maps dist/main.js');

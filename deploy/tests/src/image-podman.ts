@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { type AppName, readRepoFile, repoRoot } from './repo.ts';
+import { type AppName, eachLine, readRepoFile, repoRoot } from './repo.ts';
 
 export const inCI = ['true', '1'].includes(process.env.CI ?? '');
 
@@ -46,19 +46,12 @@ export async function buildImage(app: AppName, tag: string, extra: string[] = []
     all: true,
     reject: false,
   });
-  let log = '';
-  let pending = '';
-  child.all?.on('data', (chunk: Buffer) => {
-    log += chunk;
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (/STEP \d+\/\d+|COMMIT|^build\.sh|local-base|^#|Error|error:/.test(line)) console.log(`  [${app}] ${line}`);
-    }
+  eachLine(child.all, (line) => {
+    if (/STEP \d+\/\d+|COMMIT|^build\.sh|local-base|^#|Error|error:/.test(line)) console.log(`  [${app}] ${line}`);
   });
   const result = await child;
   const ms = performance.now() - started;
+  const log = result.all ?? '';
   writeFileSync(logFile, log);
   if (result.exitCode !== 0) {
     throw new Error(
@@ -227,4 +220,25 @@ export async function processes(container: Container): Promise<Proc[]> {
       };
     })
     .filter((p) => p.pid !== self && p.ppid !== self);
+}
+
+/** `/app` of an image as its runtime stage left it: each entry's name and numeric owner. */
+export async function appFiles(image: string): Promise<Array<{ name: string; owner: string }>> {
+  const { stdout } = await execa('podman', [
+    'run',
+    '--rm',
+    ...(await hostOptions()),
+    '--entrypoint',
+    'ls',
+    image,
+    '-ln',
+    '/app',
+  ]);
+  return stdout
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const fields = line.split(/\s+/);
+      return { name: fields.at(-1) ?? '', owner: fields.slice(2, 4).join(':') };
+    });
 }

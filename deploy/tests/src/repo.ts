@@ -89,3 +89,16 @@ export function propertiesOf(stage: Stage, keyword: 'ENV' | 'LABEL'): Map<string
   }
   return result;
 }
+
+/** Calls `each` with every whole line of `stream` as it comes (the last one at its end): live logs of slow commands. */
+export function eachLine(stream: NodeJS.ReadableStream | null | undefined, each: (line: string) => void): void {
+  let partial = '';
+  stream?.on('data', (chunk: Buffer | string) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) each(line);
+  });
+  stream?.on('end', () => {
+    if (partial) each(partial);
+  });
+}
