@@ -21,41 +21,39 @@ export function pidsOfUid(uid: number): number[] {
   return pids;
 }
 
+/** Every process's /proc/<pid>/status, read in libuv's thread pool (processes that exit meanwhile are left out). */
+async function statusesAsync(): Promise<Array<{ pid: number; status: string }>> {
+  const entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+  const read = await Promise.all(
+    entries.map((entry) =>
+      readFile(`/proc/${entry}/status`, 'utf8').then(
+        (status) => ({ pid: Number(entry), status }),
+        () => null,
+      ),
+    ),
+  );
+  return read.filter((item) => item !== null);
+}
+
+const uidOf = (status: string) => Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+
 /**
  * pidsOfUid() with the reads in libuv's thread pool: a server's event loop spent ~2 ms per run reading
  * every /proc/<pid>/status synchronously.
  */
 export async function pidsOfUidAsync(uid: number): Promise<number[]> {
-  const entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  const found = await Promise.all(
-    entries.map(async (entry) => {
-      try {
-        const status = await readFile(`/proc/${entry}/status`, 'utf8');
-        const match = /^Uid:\s+(\d+)/m.exec(status);
-        return match && Number(match[1]) === uid && !/^State:\s+Z/m.test(status) ? Number(entry) : null;
-      } catch {
-        return null; // exited while we looked
-      }
-    }),
-  );
-  return found.filter((pid): pid is number => pid !== null);
+  return (await statusesAsync())
+    .filter(({ status }) => uidOf(status) === uid && !/^State:\s+Z/m.test(status))
+    .map(({ pid }) => pid);
 }
 
 /** Tasks (threads, zombies included) whose real uid is `uid`: what RLIMIT_NPROC counts, as far as /proc shows. */
 export async function tasksOfUidAsync(uid: number): Promise<number> {
-  const entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  const counts = await Promise.all(
-    entries.map(async (entry) => {
-      try {
-        const status = await readFile(`/proc/${entry}/status`, 'utf8');
-        if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) return 0;
-        return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
-      } catch {
-        return 0; // exited while we looked
-      }
-    }),
-  );
-  return counts.reduce((sum, count) => sum + count, 0);
+  let tasks = 0;
+  for (const { status } of await statusesAsync()) {
+    if (uidOf(status) === uid) tasks += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+  }
+  return tasks;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
