@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from './box.ts';
 import type { IsolationLayer } from './isolation.ts';
@@ -10,7 +11,6 @@ import { pidsOfUid } from './procs.ts';
 import { Sandbox } from './sandbox.ts';
 import { expectNothingLeft, makeSandbox, type TestSandbox } from './test-support.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readStatus(pid));
 function readStatus(pid: number): string {
   try {

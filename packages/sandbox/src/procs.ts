@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Pids of every live process whose real uid is `uid` (a /proc scan: used where no cgroup lists a run's
@@ -56,24 +57,46 @@ export async function tasksOfUidAsync(uid: number): Promise<number> {
   return tasks;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** SIGKILLs each pid (those already gone are skipped). */
+export function killPids(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
 
-/** SIGKILLs every process of `uid` until none is left (a fork loop can add some while we kill). */
-export async function killUid(uid: number, deadlineMs = 5000): Promise<boolean> {
+export interface KillUntilGoneOptions {
+  /** Kills what `list` returned (default: SIGKILL each pid); a cgroup v2 may write `cgroup.kill` instead. */
+  kill?: (pids: number[]) => void;
+  /** Gives up after this long (default 5000 ms); the result then says whether anything is left. */
+  deadlineMs?: number;
+}
+
+/**
+ * Kills what `list` returns until it returns nothing: a fork loop can add processes while we kill, so it lists
+ * again after a back-off (1, 2, 4 ... 50 ms). False when some are still there at the deadline. The one kill
+ * loop of the package: a uid's processes, a cgroup's.
+ */
+export async function killUntilGone(
+  list: () => number[] | Promise<number[]>,
+  { kill = killPids, deadlineMs = 5000 }: KillUntilGoneOptions = {},
+): Promise<boolean> {
   const deadline = Date.now() + deadlineMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    const pids = await pidsOfUidAsync(uid);
+    const pids = await list();
     if (pids.length === 0) return true;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    if (Date.now() > deadline) return (await pidsOfUidAsync(uid)).length === 0;
+    kill(pids);
+    if (Date.now() > deadline) return (await list()).length === 0;
     await sleep(delay);
   }
+}
+
+/** SIGKILLs every process of `uid` until none is left. */
+export function killUid(uid: number, deadlineMs = 5000): Promise<boolean> {
+  return killUntilGone(() => pidsOfUidAsync(uid), { deadlineMs });
 }
 
 /** SIGKILLs a process group; false when it no longer exists. */
