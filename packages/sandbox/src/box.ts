@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, readdirSync, rmdirSync, unlinkSync } from 'node:f
 import { chmod, lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { BoxCgroup } from './cgroup.ts';
+import type { BoxCgroup } from './cgroup/index.ts';
 import { BoxResetError } from './errors.ts';
 import { killUid } from './procs.ts';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { type Box, emptyDir, SandboxBox } from './box.ts';
-import { type CgroupDriver, detectCgroups, type RunCgroup } from './cgroup.ts';
+import { type CgroupDriver, detectCgroups, type RunCgroup } from './cgroup/index.ts';
 import { BoxBusyError, describeValue, IsolationUnavailableError, SandboxOptionError, SelfTestError } from './errors.ts';
 import {
   type IsolationLayer,

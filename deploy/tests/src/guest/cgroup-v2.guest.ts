@@ -220,7 +220,7 @@ function waitingNode(code: string): ResultPromise<{ stdin: 'pipe'; reject: false
 describe('detectCgroups in a delegated cgroup, as in a container', () => {
   const detect = `
     import { readFileSync } from 'node:fs';
-    import { detectCgroups } from '${sandboxSrc}/cgroup.ts';
+    import { detectCgroups } from '${sandboxSrc}/cgroup/index.ts';
     const found = detectCgroups();
     console.log(JSON.stringify({ version: found.driver?.version ?? null, detail: found.detail, own: readFileSync('/proc/self/cgroup', 'utf8').trim() }));
     await found.driver?.close();

@@ -1,0 +1,46 @@
+import type { RunLimits } from '../limits.ts';
+
+export interface CgroupMeasure {
+  cpuTimeMs: number | null;
+  memoryBytes: number | null;
+  oomKilled: boolean;
+}
+
+/** The cgroup(s) one run lives in. */
+export interface RunCgroup {
+  /** Files the wrapper writes `joinPid` to, before anything of the run starts. */
+  readonly joinFiles: string[];
+  /** What the wrapper writes to join: `$$` (its pid) or `0` (the writing thread itself, v1 `tasks`). */
+  readonly joinPid: '$$' | '0';
+  /** CPU time used so far by the run, in ms. */
+  cpuTimeMs(): number | null;
+  /** Pids currently in the run's cgroup. */
+  pids(): number[];
+  /** SIGKILLs every process of the run (repeats until the cgroup is empty or `deadlineMs` passes). */
+  killAll(deadlineMs?: number): Promise<boolean>;
+  measure(): CgroupMeasure;
+  /** Called after the run once the cgroup is empty; the directory is removed in the background. */
+  release(): void;
+}
+
+export interface BoxCgroup {
+  /** True when the wrapper must be root to join (cgroup v2 migration rules); then it drops to the box uid itself. */
+  readonly joinNeedsRoot: boolean;
+  prepare(limits: RunLimits): Promise<RunCgroup>;
+  /** SIGKILLs every process of the box's runs until none is left; false if some survive. */
+  killAll(): Promise<boolean>;
+  /** Kills anything left and removes the box's cgroups. */
+  destroy(): Promise<void>;
+}
+
+export interface CgroupDriver {
+  readonly version: 'v1' | 'v2';
+  readonly detail: string;
+  createBox(id: number, uid: number | null): BoxCgroup;
+  close(): Promise<void>;
+}
+
+export interface CgroupDetection {
+  driver: CgroupDriver | null;
+  detail: string;
+}
