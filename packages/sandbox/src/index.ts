@@ -18,4 +18,12 @@ export {
 export { defaultLimits, type RunLimits, resolveLimits } from './limits.ts';
 export { findExecutable } from './namespaces.ts';
 export { ownerTagAlive, ownTag } from './owner.ts';
-export { type RunOptions, type RunResult, type RunStatus, Sandbox, type SandboxOptions } from './sandbox.ts';
+export {
+  type RunningProgram,
+  type RunOptions,
+  type RunResult,
+  type RunStatus,
+  Sandbox,
+  type SandboxOptions,
+} from './sandbox.ts';
+export type { StdinSource } from './supervise.ts';

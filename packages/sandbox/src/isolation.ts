@@ -17,6 +17,10 @@ export interface IsolationReport {
   root: boolean;
   /** How the total bytes written in a box are bounded: a tmpfs of that size, or only RLIMIT_FSIZE per file. */
   disk: 'tmpfs' | 'rlimit';
+  /** The box's path as programs see it: '/box' in a mount namespace; null without one (its host path). */
+  boxPath: string | null;
+  /** Where a run's figures come from: its cgroup, the kernel's rusage of the waited processes, or nothing. */
+  usage: { memory: 'cgroup' | 'rusage' | null; cpuTime: 'cgroup' | 'rusage' | 'times' };
 }
 
 export function levelOf(layers: IsolationReport['layers'], root: boolean): IsolationLevel {
@@ -34,5 +38,6 @@ export function describeIsolation(report: IsolationReport): string {
   const parts = Object.entries(report.layers).map(
     ([name, layer]) => `${name}=${layer.available ? 'on' : 'off'} (${layer.detail})`,
   );
-  return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}`;
+  const usage = `memory from ${report.usage.memory ?? 'nothing (unmeasured)'}, CPU time from ${report.usage.cpuTime}`;
+  return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}; ${usage}; box at ${report.boxPath ?? 'its host path (no mount namespace)'}`;
 }

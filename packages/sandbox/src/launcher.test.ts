@@ -92,7 +92,7 @@ describe.each(levels)('the launcher at level $name', ({ disable }) => {
     const marker = path.join(box.dir, 'started');
     const running = t.sandbox.run({
       box,
-      argv: ['/bin/sh', '-c', `echo started > '${marker}'; sleep 60 & sleep 60; wait`],
+      argv: ['/bin/sh', '-c', 'echo started > started; sleep 60 & sleep 60; wait'],
       limits: { wallTimeMs: 120_000 },
     });
     await waitFor(() => existsSync(marker), 'the run to start');
@@ -154,7 +154,7 @@ describe('when the server dies', () => {
       const sandbox = await Sandbox.create({ workRoot: ${JSON.stringify(workRoot)}, boxes: 1, baseUid: ${baseUid}, disable: ['cgroups', 'namespaces'] });
       const box = await sandbox.createBox(0);
       const marker = box.dir + '/started';
-      sandbox.run({ box, argv: ['/bin/sh', '-c', 'sleep 60 & echo $$ $! > ' + marker + '.tmp; mv ' + marker + '.tmp ' + marker + '; wait'], limits: { wallTimeMs: 120000 } });
+      sandbox.run({ box, argv: ['/bin/sh', '-c', 'sleep 60 & echo $$ $! > started.tmp; mv started.tmp started; wait'], limits: { wallTimeMs: 120000 } });
       while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 20));
       const pids = readFileSync(marker, 'utf8').trim().split(' ').map(Number);
       console.log(JSON.stringify({ launcher: sandbox.launcherPid, uid: box.uid, pids }));

@@ -38,18 +38,45 @@ export const defaultLimits: RunLimits = Object.freeze({
   network: false,
 });
 
-// Smallest values with which a process can still start (the loader and the wrapper need a few pages and fds).
-const minimum: Record<Exclude<keyof RunLimits, 'network'>, number> = {
-  wallTimeMs: 1,
-  cpuTimeMs: 1,
-  memoryBytes: 4 * MiB,
-  processes: 1,
-  fileSizeBytes: 0,
-  diskBytes: 64 * 1024,
-  openFiles: 16,
-  stdoutBytes: 0,
-  stderrBytes: 0,
-};
+type NumericLimit = Exclude<keyof RunLimits, 'network'>;
+
+/**
+ * The values the sandbox accepts for each limit: whole numbers from `min` (the smallest with which a process
+ * can still start: the loader and the wrapper need a few pages and fds) to `max`.
+ */
+export const limitBounds: Readonly<Record<NumericLimit, Readonly<{ min: number; max: number }>>> = Object.freeze({
+  // The wall-clock timer is a setTimeout, which fires at once past 2^31 - 1 ms.
+  wallTimeMs: { min: 1, max: 2 ** 31 - 1 },
+  cpuTimeMs: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  memoryBytes: { min: 4 * MiB, max: Number.MAX_SAFE_INTEGER },
+  processes: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  fileSizeBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  diskBytes: { min: 64 * 1024, max: Number.MAX_SAFE_INTEGER },
+  openFiles: { min: 16, max: Number.MAX_SAFE_INTEGER },
+  stdoutBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  stderrBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
+});
+
+/** The most argv entries of a run: bubblewrap refuses more than 9000 arguments in all; its own take about a hundred. */
+export const maxArgs = 8000;
+
+/** The longest single argv or env string, in UTF-8 bytes: Linux's MAX_ARG_STRLEN (32 pages of 4 KiB) less the NUL. */
+export const maxArgBytes = 32 * 4096 - 1;
+
+/** Files and directories a box's tmpfs holds at most, the box itself included (its `nr_inodes`). */
+export const boxInodes = 16384;
+
+/** Why `value` cannot be an argv or env string (exec() takes C strings of a bounded length), or null. */
+export function execStringProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.includes('\0')) return 'must not contain NUL';
+  // Lone surrogates become U+FFFD, 3 bytes, like Buffer.byteLength counts them.
+  if (value.length > maxArgBytes / 3) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > maxArgBytes) return `must be at most ${maxArgBytes} bytes (UTF-8), got ${bytes}`;
+  }
+  return null;
+}
 
 /** Merges `partial` over the defaults and checks every value. */
 export function resolveLimits(partial: Partial<RunLimits> | undefined): RunLimits {
@@ -66,18 +93,17 @@ export function resolveLimits(partial: Partial<RunLimits> | undefined): RunLimit
       limits.network = value;
       continue;
     }
-    if (!(key in minimum)) {
+    if (!Object.hasOwn(limitBounds, key)) {
       throw new SandboxOptionError(
-        `Unknown limit \`${key}\`; expected one of ${[...Object.keys(minimum), 'network'].join(', ')}`,
+        `Unknown limit \`${key}\`; expected one of ${[...Object.keys(limitBounds), 'network'].join(', ')}`,
       );
     }
-    const min = minimum[key as keyof typeof minimum];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw new SandboxOptionError(
-        `Expected \`limits.${key}\` to be an integer >= ${min}, got ${describeValue(value)}`,
-      );
+    const { min, max } = limitBounds[key as NumericLimit];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new SandboxOptionError(`Expected \`limits.${key}\` to be an integer ${range}, got ${describeValue(value)}`);
     }
-    limits[key as keyof typeof minimum] = value;
+    limits[key as NumericLimit] = value;
   }
   return limits;
 }

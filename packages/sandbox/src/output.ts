@@ -1,12 +1,21 @@
-/** Keeps at most `cap` bytes of a stream and remembers whether more arrived; never buffers past the cap. */
+import { StringDecoder } from 'node:string_decoder';
+
+/**
+ * Keeps at most `cap` bytes of a stream and remembers whether more arrived; never buffers past the cap.
+ * With `onText`, also hands on the kept bytes as they come, as text cut at character boundaries.
+ */
 export class CappedOutput {
   readonly cap: number;
   #chunks: Buffer[] = [];
   #kept = 0;
   #overflowed = false;
+  readonly #onText: ((text: string) => void) | undefined;
+  readonly #decoder: StringDecoder | undefined;
 
-  constructor(cap: number) {
+  constructor(cap: number, onText?: (text: string) => void) {
     this.cap = cap;
+    this.#onText = onText;
+    if (onText) this.#decoder = new StringDecoder('utf8');
   }
 
   /** Appends a chunk; returns false once the cap is exceeded. */
@@ -14,14 +23,26 @@ export class CappedOutput {
     if (this.#overflowed) return false;
     const room = this.cap - this.#kept;
     if (chunk.length > room) {
-      if (room > 0) this.#chunks.push(chunk.subarray(0, room));
-      this.#kept = this.cap;
-      this.#overflowed = true;
+      if (room > 0) this.#keep(chunk.subarray(0, room));
+      this.#overflowed = true; // the decoder's incomplete last character is dropped, as in text()
       return false;
     }
+    this.#keep(chunk);
+    return true;
+  }
+
+  #keep(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#kept += chunk.length;
-    return true;
+    const text = this.#decoder?.write(chunk);
+    if (text) this.#onText?.(text);
+  }
+
+  /** The stream ended: hands on what the decoder still holds (an incomplete character becomes U+FFFD). */
+  end(): void {
+    if (this.#overflowed) return;
+    const text = this.#decoder?.end();
+    if (text) this.#onText?.(text);
   }
 
   get overflowed(): boolean {

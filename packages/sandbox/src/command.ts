@@ -1,0 +1,138 @@
+// Builds what starts a run: the wrapper shell script (join the cgroups, set the rlimits, exec) and the
+// bubblewrap arguments around the program. Pure: the same plan always gives the same command.
+import path from 'node:path';
+import type { LaunchRequest } from './launcher.ts';
+import type { RunLimits } from './limits.ts';
+import type { BwrapLayout } from './namespaces.ts';
+
+/** Where the box is inside the mount namespace: the working directory, HOME and the files. */
+export const boxPath = '/box';
+/** Where box-init is bound inside the mount namespace. */
+export const initPath = '/run/box-init';
+export const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
+/** The fd on which the wrapper hands bwrap the seccomp filter (0-3 are the run's pipes). */
+const seccompFd = 9;
+
+export interface CommandPlan {
+  argv: readonly string[];
+  box: { dir: string; uid: number | null };
+  /** Host path inside the box. */
+  cwd: string;
+  limits: RunLimits;
+  env: Record<string, string>;
+  readOnlyPaths: readonly string[];
+  cgroup: { joinFiles: readonly string[]; joinPid: string; joinNeedsRoot: boolean } | null;
+  bwrap: { path: string; layout: BwrapLayout; seccomp: string | null } | null;
+  /** Host path of box-init; null: a shell waits instead. */
+  init: string | null;
+  setpriv: string | null;
+  /** Whether the run gets a stdin pipe (else /dev/null). */
+  stdin: boolean;
+  /** Tasks of the server's uid that RLIMIT_NPROC counts besides the run's (basic level, no per-box uid). */
+  otherTasks: number;
+}
+
+export interface Command {
+  request: LaunchRequest;
+  /** What on fd 3 proves that the program itself ran to its end (null: nothing can). */
+  proof: 'ran' | 'times' | null;
+  /** The program's signal comes back as exit status 128 + n. */
+  wrapped: boolean;
+  /** box-init's pid is the launched one's child (bwrap forks it), not the launched one itself. */
+  initIsChild: boolean;
+}
+
+export const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** The program's argv inside bwrap: under box-init, or a shell that reports `ran <status>`. */
+function inner(plan: CommandPlan): string[] {
+  const nproc = plan.cgroup ? null : plan.limits.processes + 1; // + the waiter itself
+  if (plan.init) return [initPath, ...(nproc === null ? [] : ['--nproc', String(nproc)]), '--', ...plan.argv];
+  const ulimit = nproc === null ? '' : `ulimit -p ${nproc} || { echo 'sandbox: ulimit -p' >&3; exit 125; }; `;
+  return ['/bin/sh', '-c', `${ulimit}"$@" 3>&-; s=$?; echo "ran $s" >&3; exit $s`, 'sh', ...plan.argv];
+}
+
+function bwrapArgs(plan: CommandPlan, bwrap: NonNullable<CommandPlan['bwrap']>): string[] {
+  const { limits } = plan;
+  return [
+    bwrap.path,
+    ...bwrap.layout.common,
+    ...(limits.network ? bwrap.layout.network : ['--unshare-net']),
+    '--size',
+    String(limits.diskBytes),
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    plan.box.dir,
+    boxPath,
+    ...plan.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]),
+    ...(plan.init ? ['--ro-bind', plan.init, initPath] : []),
+    ...(bwrap.seccomp ? ['--seccomp', String(seccompFd)] : []),
+    '--chdir',
+    path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd)),
+    // The waiter as PID 1 instead of bwrap's own init: the outer bwrap then waits for PID 1 itself, so no
+    // init is left to the host's PID 1 to reap (its zombies would stay charged to the pids cgroup).
+    '--as-pid-1',
+    '--',
+    ...inner(plan),
+  ];
+}
+
+/** The wrapper script and its argv ("$@" is the command it execs). */
+export function buildCommand(plan: CommandPlan): Command {
+  const { limits, cgroup: cg, bwrap, init } = plan;
+  const command = bwrap ? bwrapArgs(plan, bwrap) : init ? [init, '--', ...plan.argv] : [...plan.argv];
+  const cpuSeconds = Math.ceil(limits.cpuTimeMs / 1000);
+  // Failures of the wrapper itself go to fd 3, so they cannot be confused with the program's output.
+  const lines = [
+    'f(){ echo "sandbox: $1" >&3; exit 125; }',
+    ...(cg?.joinFiles ?? []).map((file) => `echo ${cg?.joinPid} > ${shellQuote(file)} || f 'cannot join cgroup'`),
+    "ulimit -c 0 || f 'ulimit -c'",
+    `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
+    `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
+    `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
+  ];
+  if (!cg) {
+    lines.push(`ulimit -d ${Math.ceil(limits.memoryBytes / 1024)} || f 'ulimit -d'`);
+    // No user namespace of its own: RLIMIT_NPROC counts every task (thread) of the uid, the wrapper's and,
+    // without a per-box uid, all of the server's own, as far as this process can see them.
+    if (!bwrap) lines.push(`ulimit -p ${limits.processes + 1 + plan.otherTasks} || f 'ulimit -p'`);
+  }
+  // fd 3 reaches a waiter (box-init, bwrap's shell), never a program started without one.
+  const keep3 = bwrap || init ? '' : ' 3>&-';
+  const seccomp = bwrap?.seccomp ? ` ${seccompFd}<${shellQuote(bwrap.seccomp)}` : '';
+  let proof: Command['proof'] = bwrap || init ? 'ran' : null;
+  if (!cg && !bwrap && !init) {
+    // Not exec: the shell stays to report the CPU time of everything it waited for.
+    lines.push(`"$@"${keep3}; s=$?; times >&3; exit $s`);
+    proof = 'times';
+  } else if (cg?.joinNeedsRoot && plan.box.uid !== null && plan.setpriv) {
+    const uid = plan.box.uid;
+    lines.push(
+      `exec ${plan.setpriv} --reuid=${uid} --regid=${uid} --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"${keep3}${seccomp}`,
+    );
+  } else {
+    lines.push(`exec "$@"${keep3}${seccomp}`);
+  }
+  const dropInSpawn = plan.box.uid !== null && !cg?.joinNeedsRoot;
+  const env: Record<string, string> = {
+    PATH: sandboxPath,
+    HOME: bwrap ? boxPath : plan.box.dir,
+    LANG: 'C.UTF-8',
+    TMPDIR: bwrap ? '/tmp' : plan.box.dir,
+    ...plan.env,
+  };
+  return {
+    request: {
+      file: '/bin/sh',
+      args: ['-c', lines.join('\n'), 'sandbox', ...command],
+      env,
+      cwd: bwrap ? plan.box.dir : plan.cwd,
+      stdin: plan.stdin,
+      ...(dropInSpawn ? { uid: plan.box.uid as number, gid: plan.box.uid as number } : {}),
+    },
+    proof,
+    wrapped: bwrap !== null || init !== null || !cg,
+    initIsChild: bwrap !== null && init !== null,
+  };
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { accessSync, chmodSync, constants, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { findExecutable } from './namespaces.ts';
+
+/** Where box-init comes from: a prebuilt binary (images), or compiled once from the package's source. */
+export interface InitBinary {
+  path: string;
+  /** For the process layer's detail. */
+  origin: string;
+}
+
+const sourceUrl = new URL('../native/box-init.c', import.meta.url);
+
+/**
+ * Finds or builds box-init (native/box-init.c): `SANDBOX_INIT` names a prebuilt one (the image builds it);
+ * otherwise the source is compiled with the system's `cc` into `<workRoot>/.box-init-<hash>`, reused by later
+ * starts. Returns the reason as a string when there is none: runs then fall back to a shell as the waiter
+ * (no peak memory without cgroups, no signal forwarding).
+ */
+export async function findInitBinary(workRoot: string): Promise<InitBinary | string> {
+  const prebuilt = process.env.SANDBOX_INIT;
+  if (prebuilt) {
+    try {
+      accessSync(prebuilt, constants.X_OK);
+      return { path: prebuilt, origin: `${prebuilt} (SANDBOX_INIT)` };
+    } catch {
+      return `SANDBOX_INIT=${prebuilt} is not an executable file`;
+    }
+  }
+  let source: string;
+  try {
+    source = readFileSync(sourceUrl, 'utf8');
+  } catch {
+    return 'no prebuilt box-init (SANDBOX_INIT) and no source to build it from';
+  }
+  const target = path.join(workRoot, `.box-init-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+  try {
+    accessSync(target, constants.X_OK);
+    return { path: target, origin: `built from native/box-init.c (${target})` };
+  } catch {
+    // not built yet
+  }
+  const cc = findExecutable('cc') ?? findExecutable('gcc');
+  if (!cc) return 'no prebuilt box-init (SANDBOX_INIT) and no C compiler (cc) to build it';
+  // Built under a private name and renamed: two servers starting at once never see a half-written binary.
+  const partial = `${target}.${process.pid}`;
+  const built = await execa(cc, ['-O2', '-o', partial, '-x', 'c', '-'], { input: source, reject: false });
+  if (built.exitCode !== 0) {
+    rmSync(partial, { force: true });
+    return `building box-init with ${cc} failed: ${String(built.stderr).trim().split('\n')[0]}`;
+  }
+  chmodSync(partial, 0o755); // box uids run it
+  renameSync(partial, target);
+  return { path: target, origin: `built from native/box-init.c with ${cc} (${target})` };
+}
