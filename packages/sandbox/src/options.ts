@@ -147,7 +147,8 @@ export function checkRunOptions(options: RunOptions, boxDir: string): CheckedRun
     throw new SandboxOptionError(`Expected \`env\` to be an object of strings, got ${describeValue(env)}`);
   }
   for (const [key, value] of Object.entries(env)) {
-    const problem = key === '' || key.includes('=') ? 'must have a name without =' : execStringProblem(`${key}=${value}`);
+    const problem =
+      key === '' || key.includes('=') ? 'must have a name without =' : execStringProblem(`${key}=${value}`);
     if (problem || typeof value !== 'string') {
       throw new SandboxOptionError(
         `Expected \`env.${key}\` to be a string variable (${problem ?? 'must be a string'}), got ${describeValue(value)}`,
