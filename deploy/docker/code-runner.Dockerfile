@@ -81,6 +81,7 @@ ENV NODE_ENV=production \
     LOG_LEVEL=info \
     LOG_SOURCE=false \
     WEB_ROOT=/app/web \
+    SANDBOX_INIT=/usr/local/libexec/box-init \
     REQUIRE_ISOLATION=${REQUIRE_ISOLATION}
 
 # Labels last, after the slow layers: a new REVISION must not rebuild them.
@@ -95,6 +96,9 @@ LABEL org.opencontainers.image.title="code-runner" \
 WORKDIR /app
 # Root-owned and read-only for the service user: the code cannot be changed by the process running it.
 COPY --from=build /prod/ /app/
+# box-init, the parent of every sandboxed program (see packages/sandbox/README.md), built once here with
+# the image's compiler so that a start compiles nothing.
+RUN mkdir -p /usr/local/libexec && gcc -O2 -Wall -o /usr/local/libexec/box-init /app/dist/box-init.c
 
 USER 10001:10001
 EXPOSE 10100

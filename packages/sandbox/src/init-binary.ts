@@ -11,10 +11,10 @@ export interface InitBinary {
   origin: string;
 }
 
-const sourceUrl = new URL('../native/box-init.c', import.meta.url);
+const sourceUrl = new URL('./box-init.c', import.meta.url);
 
 /**
- * Finds or builds box-init (native/box-init.c): `SANDBOX_INIT` names a prebuilt one (the image builds it);
+ * Finds or builds box-init (src/box-init.c): `SANDBOX_INIT` names a prebuilt one (the image builds it);
  * otherwise the source is compiled with the system's `cc` into `<workRoot>/.box-init-<hash>`, reused by later
  * starts. Returns the reason as a string when there is none: runs then fall back to a shell as the waiter
  * (no peak memory without cgroups, no signal forwarding).
@@ -38,7 +38,7 @@ export async function findInitBinary(workRoot: string): Promise<InitBinary | str
   const target = path.join(workRoot, `.box-init-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
   try {
     accessSync(target, constants.X_OK);
-    return { path: target, origin: `built from native/box-init.c (${target})` };
+    return { path: target, origin: `built from src/box-init.c (${target})` };
   } catch {
     // not built yet
   }
@@ -53,5 +53,5 @@ export async function findInitBinary(workRoot: string): Promise<InitBinary | str
   }
   chmodSync(partial, 0o755); // box uids run it
   renameSync(partial, target);
-  return { path: target, origin: `built from native/box-init.c with ${cc} (${target})` };
+  return { path: target, origin: `built from src/box-init.c with ${cc} (${target})` };
 }
