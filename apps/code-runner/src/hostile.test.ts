@@ -119,6 +119,17 @@ const hostile: Hostile[] = [
     source: '(sleep 60 &)\nnohup sleep 60 >/dev/null 2>&1 &\necho started',
     check: (res) => expect(res.run.stdout).toBe('started\n'),
   },
+  {
+    name: 'a traceback that would show where the box is on the host',
+    language: 'python',
+    source: 'import os\nprint(os.getcwd(), os.environ["HOME"], __file__)\nraise ValueError("where am I")',
+    check: (res) => {
+      // The box is /box on every server: nothing of the host's layout (WORK_DIR, slot, instance) shows.
+      expect(res.run.stdout).toMatch(/^\/box \/box \/box\/[^/\s]+\.py\n$/);
+      expect(res.run.stderr).toMatch(/File "\/box\/[^/"]+\.py", line 3/);
+      expect(`${res.run.stdout}${res.run.stderr}`).not.toMatch(/sandbox-\d+|code-runner|slot-/);
+    },
+  },
 ];
 
 describe('hostile programs are contained and the server stays healthy', () => {
