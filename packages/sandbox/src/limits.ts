@@ -63,6 +63,13 @@ export const maxArgs = 8000;
 /** The longest single argv or env string, in UTF-8 bytes: Linux's MAX_ARG_STRLEN (32 pages of 4 KiB) less the NUL. */
 export const maxArgBytes = 32 * 4096 - 1;
 
+/**
+ * The most bytes of a run's argv and env together (each string with its NUL): the kernel refuses an exec past
+ * a quarter of the stack rlimit (2 MiB under the usual 8 MiB) with E2BIG; the wrapper and bwrap add their own
+ * arguments, so the program gets half of that.
+ */
+export const maxExecBytes = 1024 * 1024;
+
 /** Files and directories a box's tmpfs holds at most, the box itself included (its `nr_inodes`). */
 export const boxInodes = 16384;
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Box } from './box.ts';
 import { describeValue, SandboxOptionError } from './errors.ts';
 import { type IsolationLayer, type IsolationLevel, isolationLayers, isolationLevels } from './isolation.ts';
-import { execStringProblem, maxArgs, type RunLimits, resolveLimits } from './limits.ts';
+import { execStringProblem, maxArgs, maxExecBytes, type RunLimits, resolveLimits } from './limits.ts';
 import type { StdinSource } from './supervise.ts';
 
 export interface SandboxOptions {
@@ -154,6 +154,15 @@ export function checkRunOptions(options: RunOptions, boxDir: string): CheckedRun
         `Expected \`env.${key}\` to be a string variable (${problem ?? 'must be a string'}), got ${describeValue(value)}`,
       );
     }
+  }
+  const execBytes = [...argv, ...Object.entries(env).map(([key, value]) => `${key}=${value}`)].reduce(
+    (sum, text) => sum + Buffer.byteLength(text) + 1,
+    0,
+  );
+  if (execBytes > maxExecBytes) {
+    throw new SandboxOptionError(
+      `Expected \`argv\` and \`env\` to hold at most ${maxExecBytes} bytes in all (the kernel's exec limit), got ${execBytes}`,
+    );
   }
   const cwd = path.resolve(boxDir, options.cwd ?? '.');
   if (cwd !== boxDir && !cwd.startsWith(`${boxDir}/`)) {
