@@ -117,14 +117,16 @@ describe('v2: validation and errors', () => {
       run_timeout: 999_999,
     });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ message: 'run_timeout 999999 ms is above the server maximum of 3000 ms' });
+    expect(res.body).toEqual({
+      message: 'run_timeout must be -1 (the maximum), 0 (the default) or from 1 to 3000 ms, got 999999',
+    });
     const memory = await h.post('/api/v2/execute', {
       language: 'python',
       files: [{ content: '' }],
       run_memory_limit: 2 ** 40,
     });
     expect(memory.body).toEqual({
-      message: `run_memory_limit ${2 ** 40} bytes is above the server maximum of ${256 * 2 ** 20} bytes`,
+      message: `run_memory_limit must be -1 (the maximum), 0 (the default) or from 4194304 to ${256 * 2 ** 20} bytes, got ${2 ** 40}`,
     });
   });
 

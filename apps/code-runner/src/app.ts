@@ -16,7 +16,7 @@ import { apiKeys } from './http/auth.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { UnknownRuntimeError } from './languages.ts';
-import { LimitAboveMaximumError } from './limits.ts';
+import { OutOfBoundsError } from './limits.ts';
 import { PoolBusyError, PoolClosedError } from './pool.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
@@ -146,11 +146,7 @@ export function createApp(deps: AppDependencies) {
   app.notFound((c) => errorResponse(c, 404, `no route for ${c.req.method} ${c.req.path}`));
 
   app.onError((error, c) => {
-    if (
-      error instanceof UnknownRuntimeError ||
-      error instanceof LimitAboveMaximumError ||
-      error instanceof BadFilesError
-    ) {
+    if (error instanceof UnknownRuntimeError || error instanceof OutOfBoundsError || error instanceof BadFilesError) {
       runner.metrics.rejected.inc({ reason: 'invalid' });
       return errorResponse(c, 400, error.message);
     }

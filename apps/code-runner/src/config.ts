@@ -1,10 +1,21 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limitBounds } from '@repo/sandbox/limits';
 import { env, loadConfig } from '@repo/service';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
+
+/** A server maximum of a limit: a whole number that the sandbox accepts for `limit`, and at least `min`. */
+function maximum(fallback: number, limit: keyof typeof limitBounds, min = limitBounds[limit].min) {
+  const { max } = limitBounds[limit];
+  const error =
+    max === Number.MAX_SAFE_INTEGER
+      ? `expected a whole number >= ${min}`
+      : `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+}
 
 /** The environment variables of code-runner; every one optional. */
 export const ConfigSchema = z.object({
@@ -19,23 +30,24 @@ export const ConfigSchema = z.object({
   NUM_RUNNERS: env.int(os.availableParallelism(), 1),
   QUEUE_TIMEOUT_MS: env.int(10_000, 0),
   MAX_QUEUE: env.int(100, 0),
-  MAX_COMPILE_TIMEOUT_MS: env.int(10_000, 1),
-  MAX_RUN_TIMEOUT_MS: env.int(3000, 1),
-  MAX_COMPILE_CPU_TIME_MS: env.int(10_000, 1),
-  MAX_RUN_CPU_TIME_MS: env.int(3000, 1),
-  MAX_COMPILE_MEMORY_BYTES: env.int(512 * MiB, MiB),
-  MAX_RUN_MEMORY_BYTES: env.int(256 * MiB, MiB),
-  MAX_PROCESSES: env.int(64, 1),
-  MAX_FILE_SIZE_BYTES: env.int(16 * MiB, 1),
-  MAX_DISK_BYTES: env.int(64 * MiB, 1),
-  MAX_OPEN_FILES: env.int(256, 16),
-  MAX_OUTPUT_BYTES: env.int(64 * 1024, 1),
+  // The maxima are also the defaults: a request that names no limit gets them.
+  MAX_COMPILE_TIMEOUT_MS: maximum(10_000, 'wallTimeMs'),
+  MAX_RUN_TIMEOUT_MS: maximum(3000, 'wallTimeMs'),
+  MAX_COMPILE_CPU_TIME_MS: maximum(10_000, 'cpuTimeMs'),
+  MAX_RUN_CPU_TIME_MS: maximum(3000, 'cpuTimeMs'),
+  MAX_COMPILE_MEMORY_BYTES: maximum(512 * MiB, 'memoryBytes'),
+  MAX_RUN_MEMORY_BYTES: maximum(256 * MiB, 'memoryBytes'),
+  MAX_PROCESSES: maximum(64, 'processes'),
+  MAX_FILE_SIZE_BYTES: maximum(16 * MiB, 'fileSizeBytes', 1),
+  MAX_DISK_BYTES: maximum(64 * MiB, 'diskBytes'),
+  MAX_OPEN_FILES: maximum(256, 'openFiles'),
+  MAX_OUTPUT_BYTES: maximum(64 * 1024, 'stdoutBytes', 1),
   COMPILE_CACHE_BYTES: env.int(256 * MiB, 0),
   /** Per uid unless root: a root instance's directory must not stop a non-root one on the same host. */
   WORK_DIR: z
     .string()
     .default(path.join(os.tmpdir(), process.getuid?.() === 0 ? 'code-runner' : `code-runner-${process.getuid?.()}`)),
-  /** First uid of the per-box uids (when root); each code-runner process on the host takes the next free 1000. */
+  /** First uid of the per-box uids (when root); another code-runner process on the host takes the next free range. */
   SANDBOX_BASE_UID: env.int(60_000, 1000),
   REQUIRE_ISOLATION: z
     .enum(['basic', 'namespaces', 'full'], { error: 'expected basic, namespaces or full' })

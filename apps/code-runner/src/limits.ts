@@ -1,16 +1,18 @@
 import type { LimitSet } from '@repo/runner-api';
 import type { RunLimits } from '@repo/sandbox';
+import { limitBounds } from '@repo/sandbox/limits';
 import type { Config } from './config.ts';
 
-/** A request asked for more than the server allows; the message names the limit and the maximum. */
-export class LimitAboveMaximumError extends Error {
-  override name = 'LimitAboveMaximumError';
-  readonly limit: string;
-  readonly maximum: number;
-  constructor(limit: string, value: number, maximum: number, unit: 'ms' | 'bytes') {
-    super(`${limit} ${value} ${unit} is above the server maximum of ${maximum} ${unit}`);
-    this.limit = limit;
-    this.maximum = maximum;
+/**
+ * A request asks for more or less than the server and its sandbox accept (a limit, too many arguments, a file
+ * too large); the message names the field and the values allowed.
+ */
+export class OutOfBoundsError extends Error {
+  override name = 'OutOfBoundsError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
   }
 }
 
@@ -38,36 +40,57 @@ export function maximaFromConfig(config: Config): LimitSet {
   };
 }
 
-export type LimitRequest = Partial<
-  Pick<
-    LimitSet,
-    | 'compile_timeout'
-    | 'run_timeout'
-    | 'compile_cpu_time'
-    | 'run_cpu_time'
-    | 'compile_memory_limit'
-    | 'run_memory_limit'
-  >
->;
+/** The limits a request may choose (Piston's names): the unit, and the sandbox limit each sets. */
+export const requestLimits = {
+  compile_timeout: { unit: 'ms', sandbox: 'wallTimeMs' },
+  run_timeout: { unit: 'ms', sandbox: 'wallTimeMs' },
+  compile_cpu_time: { unit: 'ms', sandbox: 'cpuTimeMs' },
+  run_cpu_time: { unit: 'ms', sandbox: 'cpuTimeMs' },
+  compile_memory_limit: { unit: 'bytes', sandbox: 'memoryBytes' },
+  run_memory_limit: { unit: 'bytes', sandbox: 'memoryBytes' },
+} as const satisfies Record<string, { unit: 'ms' | 'bytes'; sandbox: keyof typeof limitBounds }>;
+export type RequestLimit = keyof typeof requestLimits;
 
-const units: Record<keyof LimitRequest, 'ms' | 'bytes'> = {
-  compile_timeout: 'ms',
-  run_timeout: 'ms',
-  compile_cpu_time: 'ms',
-  run_cpu_time: 'ms',
-  compile_memory_limit: 'bytes',
-  run_memory_limit: 'bytes',
-};
+/** Absent, null or 0: the server's default; -1: the server's maximum; else a whole number within limitRange(). */
+export type LimitRequest = Partial<Record<RequestLimit, number | null>>;
+
+/** The values a request may give `key` besides -1 and 0: from the sandbox's minimum to the server's maximum. */
+export function limitRange(key: RequestLimit, maxima: LimitSet): { min: number; max: number } {
+  return { min: limitBounds[requestLimits[key].sandbox].min, max: maxima[key] };
+}
+
+/** Whether a request may give `key` this value (absent and null included). */
+export function limitAllowed(key: RequestLimit, value: unknown, maxima: LimitSet): boolean {
+  if (value === undefined || value === null || value === 0 || value === -1) return true;
+  const { min, max } = limitRange(key, maxima);
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+/** `run_timeout must be -1 (the maximum), 0 (the default) or from 1 to 3000 ms`. */
+export function describeLimitRange(key: RequestLimit, maxima: LimitSet): string {
+  const { min, max } = limitRange(key, maxima);
+  return `${key} must be -1 (the maximum), 0 (the default) or from ${min} to ${max} ${requestLimits[key].unit}`;
+}
+
+/** A value as a message quotes it: JSON, a long string cut to its first 36 characters. */
+export function quoteValue(value: unknown): string {
+  if (typeof value === 'number') return String(value); // Infinity (1e999 in JSON), not JSON's null
+  if (typeof value === 'string' && value.length > 36) return `${JSON.stringify(value.slice(0, 36)).slice(0, -1)}..."`;
+  const shown = JSON.stringify(value) ?? String(value);
+  return shown.length > 40 ? `${shown.slice(0, 37)}...` : shown;
+}
 
 /**
- * The limits of a request: each asked value (absent or -1 = the maximum) checked against the server
- * maximum; the limits a request cannot choose are the maxima.
+ * The limits of a request. Absent, null or 0 is the server's default, which is its maximum (as /api/v2/info
+ * says: the configuration sets maxima only); -1 is the maximum. The limits a request cannot choose are the maxima.
  */
 export function resolveLimits(request: LimitRequest, maxima: LimitSet): StageLimits {
-  const pick = (key: keyof LimitRequest): number => {
+  const pick = (key: RequestLimit): number => {
     const asked = request[key];
-    if (asked === undefined || asked === -1) return maxima[key];
-    if (asked > maxima[key]) throw new LimitAboveMaximumError(key, asked, maxima[key], units[key]);
+    if (asked === undefined || asked === null || asked === 0 || asked === -1) return maxima[key];
+    if (!limitAllowed(key, asked, maxima)) {
+      throw new OutOfBoundsError(key, `${describeLimitRange(key, maxima)}, got ${quoteValue(asked)}`);
+    }
     return asked;
   };
   const shared = {

@@ -33,16 +33,19 @@ export class ApiError extends HTTPException {
   }
 }
 
+/** Issues named in one message; a body with thousands of bad items gets a message of a readable length. */
+const maxIssuesShown = 5;
+
 /** The zod issues of a body as one line: `files[0]: file "content" is required; "language" is required`. */
 export function describeIssues(error: ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const nested = issue.path.length > 1 || typeof issue.path[0] === 'number';
-      if (!nested) return issue.message;
-      const where = issue.path
-        .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-        .join('');
-      return `${where}: ${issue.message}`;
-    })
-    .join('; ');
+  const shown = error.issues.slice(0, maxIssuesShown).map((issue) => {
+    const nested = issue.path.length > 1 || typeof issue.path[0] === 'number';
+    if (!nested) return issue.message;
+    const where = issue.path
+      .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+      .join('');
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length - shown.length;
+  return [...shown, ...(more > 0 ? [`and ${more} more`] : [])].join('; ');
 }

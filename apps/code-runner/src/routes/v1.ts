@@ -15,6 +15,7 @@ import { resolveLimits } from '../limits.ts';
 import type { Runner } from '../runner.ts';
 import { v1Error } from '../stage.ts';
 import type { TimingVariables } from '../timing.ts';
+import { checkExecution, type ExecutionPlan } from './request-bounds.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -42,6 +43,8 @@ const runRoute = createRoute({
   request: { body: { content: { 'application/json': { schema: RunV1RequestSchema } }, required: true } },
   responses: { 200: json(RunV1ResponseSchema, 'What the program printed and why it ended'), ...errors },
 });
+
+const v1Fields: ExecutionPlan['fields'] = { files: '"source"', file: () => '"source"' };
 
 /** The v1 answer: the compiler's output and its failure when the compile failed, else the run's. */
 export function toRunV1Response(result: ExecutionResult): RunV1Response {
@@ -77,9 +80,11 @@ export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
         },
         'run v1',
       );
+      const files = prepareFiles(runtime, [{ content: body.source }]);
+      checkExecution({ runtime, files, args: [], maxima: runner.maxima, fields: v1Fields });
       const result = await runner.execute({
         runtime,
-        files: prepareFiles(runtime, [{ content: body.source }]),
+        files,
         stdin: '',
         args: [],
         limits: resolveLimits({}, runner.maxima),

@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import {
   ErrorV2Schema,
-  ExecuteRequestSchema,
   type ExecuteResponse,
   ExecuteResponseSchema,
   type InfoResponse,
   InfoResponseSchema,
+  type LimitSet,
   type Runtime,
   RuntimesResponseSchema,
 } from '@repo/runner-api';
@@ -18,10 +18,11 @@ import { resolveLimits } from '../limits.ts';
 import type { Runner } from '../runner.ts';
 import { notRunStage, toStage } from '../stage.ts';
 import type { TimingVariables } from '../timing.ts';
+import { checkExecution, type ExecutionPlan, executeRequestSchema } from './request-bounds.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
-  400: json(ErrorV2Schema, 'Invalid body, unknown runtime, or a limit above the server maximum'),
+  400: json(ErrorV2Schema, 'Invalid body, unknown runtime, or a value outside what the server and its sandbox accept'),
   401: json(ErrorV2Schema, 'An API key is required (when the server has keys)'),
   413: json(ErrorV2Schema, 'The body is over 1 MiB'),
   429: json(ErrorV2Schema, 'Rate limited; see Retry-After'),
@@ -37,14 +38,18 @@ const runtimesRoute = createRoute({
   responses: { 200: json(RuntimesResponseSchema, 'Runtimes'), 401: errors[401], 429: errors[429] },
 });
 
-const executeRoute = createRoute({
-  method: 'post',
-  path: '/execute',
-  summary: 'Compile (where needed) and run a program of one or more files',
-  tags: ['v2 (Piston)'],
-  request: { body: { content: { 'application/json': { schema: ExecuteRequestSchema } }, required: true } },
-  responses: { 200: json(ExecuteResponseSchema, 'The stages and what happened in each'), ...errors },
-});
+/** The schema bounds the limits by this server's maxima. */
+const executeRoute = (maxima: LimitSet) =>
+  createRoute({
+    method: 'post',
+    path: '/execute',
+    summary: 'Compile (where needed) and run a program of one or more files',
+    tags: ['v2 (Piston)'],
+    request: {
+      body: { content: { 'application/json': { schema: executeRequestSchema(maxima) } }, required: true },
+    },
+    responses: { 200: json(ExecuteResponseSchema, 'The stages and what happened in each'), ...errors },
+  });
 
 const infoRoute = createRoute({
   method: 'get',
@@ -53,6 +58,11 @@ const infoRoute = createRoute({
   tags: ['v2 (Piston)'],
   responses: { 200: json(InfoResponseSchema, 'Server information'), 401: errors[401], 429: errors[429] },
 });
+
+const v2Fields: ExecutionPlan['fields'] = {
+  files: '"files"',
+  file: (index, part) => `files[${index}].${part}`,
+};
 
 export function toRuntime(runtime: LanguageRuntime): Runtime {
   const item: Runtime = { language: runtime.spec.name, version: runtime.version, aliases: runtime.spec.aliases };
@@ -70,13 +80,15 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
   });
   return app
     .openapi(runtimesRoute, (c) => c.json(runner.runtimes.map(toRuntime), 200))
-    .openapi(executeRoute, async (c) => {
+    .openapi(executeRoute(runner.maxima), async (c) => {
       const body = c.req.valid('json');
       const timer = c.var.timer;
       timer?.mark('parse');
       const runtime = findRuntime(runner.runtimes, body.language, body.version ?? '*');
       const limits = resolveLimits(body, runner.maxima);
       const files = prepareFiles(runtime, body.files);
+      const args = body.args ?? [];
+      checkExecution({ runtime, files, args, maxima: runner.maxima, fields: v2Fields });
       c.var.logger?.debug(
         {
           language: runtime.spec.name,
@@ -89,7 +101,7 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
         runtime,
         files,
         stdin: body.stdin ?? '',
-        args: body.args ?? [],
+        args,
         limits,
         signal: c.req.raw.signal,
         timer,
