@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import type { ExecuteRequest, ExecuteResponse, InfoResponse } from '@repo/runner-api';
 import { type Box, type RunLimits, Sandbox } from '@repo/sandbox';
 import { readConfig } from '../src/config.ts';
-import { claimInstanceSlot } from '../src/instance-slot.ts';
 import { languageTable } from '../src/languages.ts';
 import { maximaFromConfig, resolveLimits } from '../src/limits.ts';
 import { startServer } from '../test/server.ts';
@@ -140,8 +139,7 @@ const server = await startServer(main, {
 });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'code-runner-bench-'));
 chmodSync(tmp, 0o711);
-// The bench's own sandbox, with its own box uids (an instance slot), limits as the server's defaults.
-const slot = claimInstanceSlot({ firstUid: baseUid });
+// The bench's own sandbox, limits as the server's defaults; it claims the next uid range free after the server's.
 let sandbox: Sandbox | undefined;
 try {
   const info = (await (await fetch(`${server.baseUrl}/api/v2/info`)).json()) as InfoResponse;
@@ -149,7 +147,7 @@ try {
   sandbox = await Sandbox.create({
     workRoot: path.join(tmp, 'boxes'),
     boxes: runners,
-    baseUid: slot.baseUid,
+    baseUid,
   });
   const sb = sandbox;
   const boxes: Box[] = [];
@@ -262,7 +260,6 @@ try {
   process.exitCode = 1;
 } finally {
   await sandbox?.close().catch((error: unknown) => console.error('closing the bench sandbox failed:', error));
-  slot.release();
   rmSync(tmp, { recursive: true, force: true });
   await server.stop();
 }

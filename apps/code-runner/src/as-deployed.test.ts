@@ -228,7 +228,7 @@ describe('code-runner as deployed', () => {
         ['sh', '-c', ownCgroups, 'sh', 'unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...drop],
         {
           WORK_DIR: path.join(work, 'work'),
-          // Its own slot dir and uids: in its pid namespace, the claims of the host's other code-runners (their
+          // Its own uids (and TMPDIR): in its pid namespace, the uid claims of the host's other sandboxes (their
           // pids invisible there) would look stale and be taken over, and two servers would kill each other's runs.
           TMPDIR: work,
           SANDBOX_BASE_UID: String(1_000_000 + ((process.pid * 10) % 500_000) * 100),
@@ -273,7 +273,7 @@ describe('code-runner as deployed', () => {
 
   it('starts as a non-root user where a root instance left its slot and work dirs, and the box sees no unreadable /etc', async (ctx) => {
     requireRoot(ctx);
-    // TMPDIR as a root instance leaves it: its 0700 slot dir and its work dir.
+    // TMPDIR as a root instance leaves it: its work dir (and the 0700 slot dir of earlier versions).
     const tmp = mkdtempSync(path.join(tmpdir(), 'code-runner-tmp-'));
     chmodSync(tmp, 0o1777);
     mkdirSync(path.join(tmp, 'code-runner-slots'), { mode: 0o700 });

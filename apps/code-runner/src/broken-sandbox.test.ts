@@ -42,7 +42,7 @@ describe('a sandbox that stops working', () => {
 
   /** The sandbox instance's /etc snapshot (bound read-only into every box). */
   const etcOf = () => {
-    const boxes = path.join(workDir, 'slot-0', 'boxes');
+    const boxes = path.join(workDir, 'boxes');
     const instance = readdirSync(boxes).find((name) => name.startsWith('sandbox-'));
     if (!instance) throw new Error(`no sandbox instance under ${boxes}`);
     return path.join(boxes, instance, '.etc');

@@ -4,14 +4,12 @@ import path from 'node:path';
 import { type Box, Sandbox } from '@repo/sandbox';
 import { createLogger } from '@repo/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimInstanceSlot, type InstanceSlot } from './instance-slot.ts';
 import { Pool } from './pool.ts';
 
 // Real boxes of a real sandbox; each box's reset() is watched (and can be slowed) to check the order of events.
 describe('Pool: a box goes back only once emptied and checked', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'code-runner-pool-test-'));
   chmodSync(root, 0o711);
-  let slot: InstanceSlot;
   let sandbox: Sandbox;
   const events: string[] = [];
   const onEvent = new Set<() => void>();
@@ -55,12 +53,11 @@ describe('Pool: a box goes back only once emptied and checked', () => {
     });
 
   beforeAll(async () => {
-    slot = claimInstanceSlot({ firstUid: 400_000 });
-    sandbox = await Sandbox.create({ workRoot: path.join(root, 'boxes'), boxes: 2, baseUid: slot.baseUid });
+    // Uids away from the servers' and the other tests' (the sandbox takes the next free range anyway).
+    sandbox = await Sandbox.create({ workRoot: path.join(root, 'boxes'), boxes: 2, baseUid: 400_000 });
   });
   afterAll(async () => {
     await sandbox?.close();
-    slot?.release();
     rmSync(root, { recursive: true, force: true });
   });
 

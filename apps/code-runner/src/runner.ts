@@ -6,7 +6,6 @@ import type { Registry } from 'prom-client';
 import { CompileCache } from './compile-cache.ts';
 import type { Config } from './config.ts';
 import { type ExecutionJob, type ExecutionResult, Executor } from './executor.ts';
-import { claimInstanceSlot } from './instance-slot.ts';
 import { detectLanguages, type LanguageRuntime, type MissingLanguage } from './languages.ts';
 import { maximaFromConfig } from './limits.ts';
 import { createMetrics, type RunnerMetrics } from './metrics.ts';
@@ -54,26 +53,19 @@ export interface CreateRunnerOptions {
 export async function createRunner(options: CreateRunnerOptions): Promise<Runner> {
   const { config, logger } = options;
   if (config.NUM_RUNNERS > 900) throw new Error(`NUM_RUNNERS ${config.NUM_RUNNERS} is above the maximum of 900`);
-  // Each process on the host gets its own box directories and box uids (see instance-slot.ts).
-  const slot = claimInstanceSlot({ firstUid: config.SANDBOX_BASE_UID });
-  const workDir = path.join(config.WORK_DIR, `slot-${slot.slot}`);
-  let sandbox: Sandbox;
-  let detected: Awaited<ReturnType<typeof detectLanguages>>;
-  try {
-    [detected, sandbox] = await Promise.all([
-      detectLanguages({ shareDir: path.join(workDir, 'toolchains') }),
-      Sandbox.create({
-        workRoot: path.join(workDir, 'boxes'),
-        requireLevel: config.REQUIRE_ISOLATION,
-        boxes: config.NUM_RUNNERS,
-        baseUid: slot.baseUid,
-      }),
-    ]);
-  } catch (error) {
-    slot.release();
-    throw error;
-  }
-  logger.info({ slot: slot.slot, baseUid: slot.baseUid, workDir }, 'instance slot claimed');
+  // Several code-runner processes may share a host and a WORK_DIR: the sandbox gives each its own instance
+  // directory under boxes/ and claims a uid range no live sandbox holds (the next free one after
+  // SANDBOX_BASE_UID). The toolchain copies are shared; they are written once, atomically.
+  const [detected, sandbox] = await Promise.all([
+    detectLanguages({ shareDir: path.join(config.WORK_DIR, 'toolchains') }),
+    Sandbox.create({
+      workRoot: path.join(config.WORK_DIR, 'boxes'),
+      requireLevel: config.REQUIRE_ISOLATION,
+      boxes: config.NUM_RUNNERS,
+      baseUid: config.SANDBOX_BASE_UID,
+    }),
+  ]);
+  logger.info({ baseUid: sandbox.baseUid, dir: sandbox.dir }, 'sandbox instance created');
   logger.info({ isolation: sandbox.isolation }, describeIsolation(sandbox.isolation));
   const runtimes = options.languages
     ? detected.available.filter((r) => options.languages?.includes(r.spec.name))
@@ -127,7 +119,12 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
   const shutdown = new AbortController();
   await selfTest();
 
-  const cache = new CompileCache({ dir: path.join(workDir, 'compile-cache'), maxBytes: config.COMPILE_CACHE_BYTES });
+  // In the sandbox's own directory: the cache empties its directory at start, so it must be this process's alone,
+  // and it goes with the instance (close() or, after a crash, the next start's removal of dead instances).
+  const cache = new CompileCache({
+    dir: path.join(sandbox.dir, 'compile-cache'),
+    maxBytes: config.COMPILE_CACHE_BYTES,
+  });
   await cache.init();
   const pool = await Pool.create({
     sandbox,
@@ -155,7 +152,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
     missing: detected.missing,
     isolation: sandbox.isolation,
     maxima: maximaFromConfig(config),
-    boxUids: sandbox.isolation.root ? { first: slot.baseUid, last: slot.baseUid + config.NUM_RUNNERS } : null,
+    boxUids: sandbox.isolation.root ? { first: sandbox.baseUid, last: sandbox.baseUid + config.NUM_RUNNERS } : null,
     pool,
     cache,
     metrics,
@@ -194,7 +191,6 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
       await pool.close();
       await cache.close();
       await sandbox.close();
-      slot.release();
     },
   };
 }
