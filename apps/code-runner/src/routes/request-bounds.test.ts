@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/harness.ts';
+import { OutOfBoundsError } from '../limits.ts';
 import { requireLanguage } from '../testing.ts';
+import { checkExecution } from './request-bounds.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -121,6 +123,22 @@ describe('v2: what the sandbox cannot take is a 400, not a 500', () => {
     const over = await h.post('/api/v2/execute', bash('', { args: ['é'.repeat(65_536)] }));
     expect(over.status).toBe(400);
     expect(over.body).toEqual({ message: 'args[0]: an argument must be at most 131071 bytes (UTF-8), got 131072' });
+  });
+
+  it("counts the bytes of the language's own command and environment in the sandbox's exec limit", (ctx) => {
+    requireLanguage(ctx, h.runner, 'bash');
+    const runtime = h.runner.runtimes.find((r) => r.spec.name === 'bash');
+    if (!runtime) throw new Error('no bash');
+    const files = [{ name: 'main.sh', content: Buffer.from('') }];
+    const fields = { files: '"files"', file: (i: number, part: string) => `files[${i}].${part}` };
+    const plan = (args: string[]) => ({ runtime, files, args, maxima: h.runner.maxima, fields });
+    // Within the 1 MiB body: eight arguments of the longest kind and their NULs are 1 MiB, the command is more.
+    const args = Array(8).fill('x'.repeat(131_071));
+    expect(() => checkExecution(plan(args))).toThrow(OutOfBoundsError);
+    expect(() => checkExecution(plan(args))).toThrow(
+      /^"args" must hold at most \d+ bytes in all for bash \(UTF-8, one more per argument; its command and environment take \d+ of the sandbox's 1048576\), got 1048576$/,
+    );
+    expect(() => checkExecution(plan(args.slice(1)))).not.toThrow();
   });
 
   it('refuses file names the box cannot hold', async () => {

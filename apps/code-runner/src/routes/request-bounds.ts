@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { ExecuteRequestSchema, type LimitSet } from '@repo/runner-api';
-import { boxInodes, execStringProblem, maxArgBytes, maxArgs } from '@repo/sandbox/limits';
+import { boxInodes, execStringProblem, maxArgBytes, maxArgs, maxExecBytes } from '@repo/sandbox/limits';
 import type { PreparedFile } from '../executor.ts';
 import { expandArgv, type LanguageRuntime } from '../languages.ts';
 import {
@@ -162,20 +162,32 @@ export function checkExecution(plan: ExecutionPlan): void {
     .map((file) => file.name);
   const context = { main, sources, memoryBytes: maxima.run_memory_limit };
   const run = expandArgv(runtime, runtime.spec.run, { ...context, args: [...args] });
+  const { name } = runtime.spec;
   if (run.length > maxArgs) {
     const own = run.length - args.length;
     throw new OutOfBoundsError(
       'args',
-      `"args" must hold at most ${maxArgs - own} arguments for ${runtime.spec.name} (its command takes ${own} of the sandbox's ${maxArgs}), got ${args.length}`,
+      `"args" must hold at most ${maxArgs - own} arguments for ${name} (its command takes ${own} of the sandbox's ${maxArgs}), got ${args.length}`,
+    );
+  }
+  // exec() takes the argv and the env together, each string with its NUL.
+  const env = Object.entries(runtime.spec.env ?? {}).map(([key, value]) => `${key}=${value}`);
+  const execBytes = (strings: readonly string[]) =>
+    strings.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8') + 1, 0);
+  if (execBytes([...run, ...env]) > maxExecBytes) {
+    const asked = execBytes(args);
+    const own = execBytes([...run, ...env]) - asked;
+    throw new OutOfBoundsError(
+      'args',
+      `"args" must hold at most ${maxExecBytes - own} bytes in all for ${name} (UTF-8, one more per argument; its command and environment take ${own} of the sandbox's ${maxExecBytes}), got ${asked}`,
     );
   }
   if (runtime.spec.compile) {
     const compile = expandArgv(runtime, runtime.spec.compile, { ...context, args: [] });
-    if (compile.length > maxArgs) {
-      const own = compile.length - sources.length;
+    if (compile.length > maxArgs || execBytes([...compile, ...env]) > maxExecBytes) {
       throw new OutOfBoundsError(
         filesField,
-        `${filesField} must hold at most ${maxArgs - own} source files for ${runtime.spec.name} (its compiler's command takes ${own} of the sandbox's ${maxArgs}), got ${sources.length}`,
+        `${filesField}: ${sources.length} source files make a compile command for ${name} of ${compile.length} arguments and ${execBytes([...compile, ...env])} bytes with its environment, above the sandbox's ${maxArgs} and ${maxExecBytes}`,
       );
     }
   }
