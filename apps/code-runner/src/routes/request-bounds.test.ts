@@ -141,6 +141,19 @@ describe('v2: what the sandbox cannot take is a 400, not a 500', () => {
     expect(() => checkExecution(plan(args.slice(1)))).not.toThrow();
   });
 
+  it("refuses a body of 1 MiB whose args fit but not with java's long command", async (ctx) => {
+    requireLanguage(ctx, h.runner, 'java');
+    const bodyOf = (args: string[]) => JSON.stringify({ language: 'java', files: [{ content: 'x' }], args });
+    const room = 1024 * 1024 - Buffer.byteLength(bodyOf(Array(8).fill('')));
+    const args = [...Array(7).fill('x'.repeat(131_071)), 'x'.repeat(room - 7 * 131_071)];
+    expect(Buffer.byteLength(bodyOf(args))).toBe(1024 * 1024);
+    const res = await h.post('/api/v2/execute', bodyOf(args), { raw: true });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(
+      /^"args" must hold at most \d+ bytes in all for java \(UTF-8, one more per argument; its command and environment take \d+ of the sandbox's 1048576\), got \d+$/,
+    );
+  });
+
   it('refuses file names the box cannot hold', async () => {
     const lone = await h.post('/api/v2/execute', {
       language: 'bash',
