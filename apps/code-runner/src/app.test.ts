@@ -187,6 +187,13 @@ describe('v2: validation and errors', () => {
     const res = await h.get('/api/v2/info');
     expect(res.status).toBe(200);
     expect(res.body.isolation.level).toBe(h.runner.isolation.level);
+    // Where the box is and where the figures come from, as the level in force has them.
+    const namespaces = h.runner.isolation.level !== 'basic';
+    expect(res.body.isolation.box_path).toBe(namespaces ? '/box' : null);
+    const cgroups = h.runner.isolation.layers.cgroups.available;
+    expect(res.body.isolation.usage).toEqual(
+      cgroups ? { memory: 'cgroup', cpu_time: 'cgroup' } : { memory: 'rusage', cpu_time: 'rusage' },
+    );
     expect(res.body.limits.maxima).toMatchObject({ run_timeout: 3000, compile_timeout: 10_000, processes: 64 });
     expect(res.body.pool).toMatchObject({ size: 2, busy: expect.any(Number), queued: 0 });
     expect(res.body.versions.node).toBe(process.versions.node);

@@ -191,3 +191,24 @@ describe('createRunnerClient without a server', () => {
     expect(await client.languagesV1()).toEqual({ languages: ['python3', 'c++'] });
   });
 });
+
+describe('ExecuteRequestSchema', () => {
+  const base = { language: 'python', version: '*', files: [{ content: 'print(1)' }] };
+
+  it('takes limits as Piston clients send them: absent, null or 0 = the default, -1 = the maximum', () => {
+    for (const value of [undefined, null, 0, -1, 1, 3000]) {
+      const parsed = ExecuteRequestSchema.safeParse({ ...base, run_timeout: value, run_memory_limit: value });
+      expect(parsed.success, `value ${value}`).toBe(true);
+    }
+  });
+
+  it('refuses other values with the allowed forms', () => {
+    const parsed = ExecuteRequestSchema.safeParse({ ...base, run_timeout: -2 });
+    expect(parsed.error?.issues[0]?.message).toBe(
+      '"run_timeout" must be -1 (the maximum), 0 (the default) or more milliseconds',
+    );
+    expect(ExecuteRequestSchema.safeParse({ ...base, compile_memory_limit: 1.5 }).error?.issues[0]?.message).toBe(
+      '"compile_memory_limit" must be a whole number of bytes',
+    );
+  });
+});

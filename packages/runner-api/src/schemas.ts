@@ -109,20 +109,18 @@ export const ExecuteFileSchema = z
   .openapi('ExecuteFile');
 export type ExecuteFile = z.infer<typeof ExecuteFileSchema>;
 
-const ms = (what: string) =>
+// As Piston's clients send limits: absent, null or 0 = the default, -1 = the server maximum. The server checks
+// the range (its maxima and the sandbox's minima, see /api/v2/info).
+const limit = (what: string, unit: 'milliseconds' | 'bytes') =>
   z
-    .number({ error: `"${what}" must be a number of milliseconds` })
-    .int({ error: `"${what}" must be a whole number of milliseconds` })
-    .positive({ error: `"${what}" must be > 0 milliseconds` })
+    .number({ error: `"${what}" must be a number of ${unit}` })
+    .int({ error: `"${what}" must be a whole number of ${unit}` })
+    .refine((v) => v >= -1, { error: `"${what}" must be -1 (the maximum), 0 (the default) or more ${unit}` })
+    .nullable()
     .optional()
-    .openapi({ description: `${what} in milliseconds; default and cap: the server maximum (see /api/v2/info).` });
-const bytes = (what: string) =>
-  z
-    .number({ error: `"${what}" must be a number of bytes` })
-    .int({ error: `"${what}" must be a whole number of bytes` })
-    .refine((v) => v === -1 || v > 0, { error: `"${what}" must be > 0 bytes, or -1 for the server maximum` })
-    .optional()
-    .openapi({ description: `${what} in bytes; -1 or absent = the server maximum.` });
+    .openapi({ description: `${what} in ${unit}; absent, null or 0 = the default, -1 = the server maximum.` });
+const ms = (what: string) => limit(what, 'milliseconds');
+const bytes = (what: string) => limit(what, 'bytes');
 
 export const ExecuteRequestSchema = z
   .object(
@@ -230,6 +228,17 @@ export const InfoResponseSchema = z
       layers: z.record(z.string(), z.object({ available: z.boolean(), detail: z.string() })),
       cgroup: z.enum(['v1', 'v2']).nullable(),
       root: z.boolean(),
+      box_path: z
+        .string()
+        .nullable()
+        .optional()
+        .openapi({
+          description: 'The box as programs see it: /box, or null without a mount namespace (its host path).',
+        }),
+      usage: z
+        .object({ memory: z.enum(['cgroup', 'rusage']).nullable(), cpu_time: z.enum(['cgroup', 'rusage', 'times']) })
+        .optional()
+        .openapi({ description: "Where a run's memory and cpu_time come from: its cgroup, or the kernel's rusage." }),
     }),
     limits: z.object({ defaults: LimitSetSchema, maxima: LimitSetSchema }),
     pool: z.object({

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { emptyDir } from './box.ts';
 import { boxPath } from './command.ts';
 import { SandboxOptionError } from './errors.ts';
+import { boxInodes } from './limits.ts';
 import { isMountPoint, mountsUnder } from './mountinfo.ts';
 import { claimUids, ownedName, staleEntries, type UidClaim } from './owner.ts';
 import { killUid } from './procs.ts';
@@ -108,7 +109,7 @@ export async function makeBoxDir(dir: string, uid: number | null, tmpfsBytes: nu
   if (tmpfsBytes !== null) {
     if (isMountPoint(dir)) await execa('umount', [dir]);
     emptyDir(dir);
-    const options = `size=${tmpfsBytes},nr_inodes=16384,mode=0700,uid=${uid},gid=${uid},nosuid,nodev`;
+    const options = `size=${tmpfsBytes},nr_inodes=${boxInodes},mode=0700,uid=${uid},gid=${uid},nosuid,nodev`;
     await execa('mount', ['-t', 'tmpfs', '-o', options, `sandbox-${path.basename(dir)}`, dir]);
     return;
   }

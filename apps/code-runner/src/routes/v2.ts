@@ -120,7 +120,14 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
       const { isolation, pool, cache, maxima } = runner;
       const stats = cache.stats();
       const info: InfoResponse = {
-        isolation: { level: isolation.level, layers: isolation.layers, cgroup: isolation.cgroup, root: isolation.root },
+        isolation: {
+          level: isolation.level,
+          layers: isolation.layers,
+          cgroup: isolation.cgroup,
+          root: isolation.root,
+          box_path: isolation.boxPath,
+          usage: { memory: isolation.usage.memory, cpu_time: isolation.usage.cpuTime },
+        },
         limits: { defaults: maxima, maxima },
         pool: {
           size: pool.size,
