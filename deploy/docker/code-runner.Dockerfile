@@ -98,7 +98,7 @@ WORKDIR /app
 COPY --from=build /prod/ /app/
 # box-init, the parent of every sandboxed program (see packages/sandbox/README.md), built once here with
 # the image's compiler so that a start compiles nothing.
-RUN mkdir -p /usr/local/libexec && gcc -O2 -Wall -o /usr/local/libexec/box-init /app/dist/box-init.c
+RUN mkdir -p /usr/local/libexec && gcc -O2 -Wall -static -o /usr/local/libexec/box-init /app/dist/box-init.c
 
 USER 10001:10001
 EXPOSE 10100

@@ -228,15 +228,14 @@ export const InfoResponseSchema = z
       layers: z.record(z.string(), z.object({ available: z.boolean(), detail: z.string() })),
       cgroup: z.enum(['v1', 'v2']).nullable(),
       root: z.boolean(),
-      box_path: z
-        .string()
-        .nullable()
-        .optional()
-        .openapi({
-          description: 'The box as programs see it: /box, or null without a mount namespace (its host path).',
-        }),
+      box_path: z.string().nullable().optional().openapi({
+        description: 'The box as programs see it: /box, or null without a mount namespace (its host path).',
+      }),
       usage: z
-        .object({ memory: z.enum(['cgroup', 'rusage']).nullable(), cpu_time: z.enum(['cgroup', 'rusage', 'times']) })
+        .object({
+          memory: z.enum(['cgroup', 'rusage']).nullable(),
+          cpu_time: z.enum(['cgroup', 'rusage', 'times']).nullable(),
+        })
         .optional()
         .openapi({ description: "Where a run's memory and cpu_time come from: its cgroup, or the kernel's rusage." }),
     }),

@@ -132,7 +132,7 @@ export async function probeHost(input: ProbeInput): Promise<HostProbe> {
     ? { memory: 'cgroup', cpuTime: 'cgroup' }
     : initPath
       ? { memory: 'rusage', cpuTime: 'rusage' }
-      : { memory: null, cpuTime: 'times' };
+      : { memory: null, cpuTime: bwrap ? null : 'times' }; // the waiting wrapper's `times` sees no namespace
 
   // Runs are spawned by a small launcher process, not forked from the server: a fork's cost grows with
   // the server's resident memory and is paid on its event loop (README, "Event-loop work per run").

