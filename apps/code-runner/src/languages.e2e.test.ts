@@ -1,3 +1,4 @@
+import { languages } from '@repo/languages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../test/harness.ts';
 import { detectLanguages } from './languages.ts';
@@ -114,6 +115,10 @@ afterAll(async () => {
   await h?.close();
 });
 
+it('has test programs for every language of the manifest', () => {
+  expect(Object.keys(programs).toSorted()).toEqual(languages.map((l) => l.name).toSorted());
+});
+
 for (const [language, p] of Object.entries(programs)) {
   describe(language, () => {
     // Skipped with the reason where the toolchain is missing, or failed where EXPECT_LANGUAGES promised it.
@@ -150,6 +155,13 @@ for (const [language, p] of Object.entries(programs)) {
       expect(res.run.status).toBe(p.uncaught.signal ? 'SG' : 'RE');
       if (p.uncaught.signal) expect(res.run.signal).toBe(p.uncaught.signal);
       expect(res.run.stderr).toMatch(p.uncaught.stderr);
+    });
+
+    it("runs the manifest's sample for the web page, which greets the name on stdin", async () => {
+      const sample = languages.find((l) => l.name === language)?.sample ?? '';
+      const res = await run(sample, { stdin: 'Ada\n', args: ['x'] });
+      expect(res.run).toMatchObject({ code: 0, status: null });
+      expect(res.run.stdout).toContain('Hello, Ada!');
     });
 
     const compileError = p.compileError;

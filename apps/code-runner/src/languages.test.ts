@@ -1,6 +1,7 @@
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Language, languages, type Runtime } from '@repo/languages';
 import { describe, expect, it } from 'vitest';
 import {
   detectLanguages,
@@ -10,6 +11,7 @@ import {
   type LanguageRuntime,
   languageTable,
   reachableByOthers,
+  specOf,
   UnknownRuntimeError,
 } from './languages.ts';
 import { OutOfBoundsError, resolveLimits } from './limits.ts';
@@ -98,6 +100,44 @@ describe('findRuntime', () => {
     expect(() => findRuntimeV1(runtimes, 'random-lang')).toThrow(
       'invalid language: [random-lang] not currently supported',
     );
+  });
+});
+
+describe("a language with several runtimes (Piston's `runtime`)", () => {
+  const c = languages.find((l) => l.name === 'c') as Language;
+  const gcc = c.runtimes[0];
+  const clang: Runtime = { ...gcc, name: 'clang', aliases: ['clang'], judge0Ids: [75], tools: { gcc: 'clang' } };
+  const table = [specOf(c, gcc), specOf(c, clang)];
+  const runtimes = table.map(
+    (s, i): LanguageRuntime => ({
+      spec: s,
+      version: i === 0 ? '12.2.0' : '14.0.6',
+      tools: {},
+      readOnlyPaths: [],
+    }),
+  );
+
+  it("gives one entry per runtime, each with its runtime name and its own aliases after the language's", () => {
+    expect(table.map((s) => [s.name, s.runtime, s.aliases])).toEqual([
+      ['c', 'gcc', ['gcc']],
+      ['c', 'clang', ['clang']],
+    ]);
+  });
+
+  it('picks the first runtime by the language name, another by its alias or its version', () => {
+    expect(findRuntime(runtimes, 'c').spec.runtime).toBe('gcc');
+    expect(findRuntime(runtimes, 'clang').spec.runtime).toBe('clang');
+    expect(findRuntime(runtimes, 'c', '14.x').spec.runtime).toBe('clang');
+    expect(findRuntimeV1(runtimes, 'c').spec.runtime).toBe('gcc');
+  });
+
+  it('is offered where its toolchain is found, each runtime apart', async () => {
+    const { available, missing } = await detectLanguages({ table, searchPath: () => ['/nonexistent'] });
+    expect(available).toEqual([]);
+    expect(missing).toEqual([
+      { name: 'c', reason: 'gcc not found in /nonexistent' },
+      { name: 'c', reason: 'clang not found in /nonexistent' },
+    ]);
   });
 });
 

@@ -2,164 +2,60 @@ import { execFile } from 'node:child_process';
 import { realpathSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { type ArgvTemplate, type Language, languages, type Runtime, type VersionProbe } from '@repo/languages';
 import { findExecutable } from '@repo/sandbox';
 import semver from 'semver';
 
 /**
- * One language as data. Argument templates: argv[0] is a key of `tools`; `{main}` is the main file,
- * `{stem}` its name without extension, `{sources}` expands to every file with one of `sourceExtensions`
- * (main first), `{heapMiB}` is a heap size derived from the stage's memory limit, `{args}` expands to
- * the request's arguments (run stage only).
+ * One runtime of one language of the manifest (`@repo/languages`), flattened: what the server resolves
+ * a request to. Argument templates are the manifest's (see its `ArgvTemplate`).
  */
 export interface LanguageSpec {
   /** v2 (Piston) language name. */
   name: string;
-  /** The name the original v1 API used. */
+  /** The name the original v1 API used (the v2 name where the original had no such language). */
   v1Name: string;
-  aliases: string[];
+  /** The language's aliases, then the runtime's own. */
+  aliases: readonly string[];
   /** Piston's `runtime` field, where the toolchain is not named like the language. */
   runtime?: string;
   /** Tool key -> executable name, resolved to an absolute path at start-up. */
-  tools: Record<string, string>;
-  /** How to read the real version from the toolchain: argv (argv[0] a tool key) and a regex whose group 1 is it. */
-  version: { argv: string[]; pattern: RegExp };
-  /** The oldest toolchain version that can run this language (e.g. Node's type stripping). */
+  tools: Readonly<Record<string, string>>;
+  version: VersionProbe;
   minVersion?: string;
-  /** Default name of the main file. */
   fileName: string;
-  /** When the main file has no name: derive it from the source (group 1 of the pattern + `fileNameSuffix`). */
   fileNameFromSource?: { pattern: RegExp; suffix: string };
-  sourceExtensions: string[];
-  compile?: string[];
-  run: string[];
-  env?: Record<string, string>;
-  /** Box paths (relative) that are scratch space of the compiler and are not kept in the compile cache. */
-  cacheIgnore?: string[];
+  sourceExtensions: readonly string[];
+  compile?: ArgvTemplate;
+  run: ArgvTemplate;
+  env?: Readonly<Record<string, string>>;
+  cacheIgnore?: readonly string[];
 }
 
-// JVM flags for a small memory cgroup: a heap below the limit, a single GC thread, a small code cache,
-// the client compiler only (fast start), and few threads so the process limit is not eaten by the JVM.
-const jvmFlags = [
-  '-Xmx{heapMiB}m',
-  '-Xss8m',
-  '-XX:+UseSerialGC',
-  '-XX:TieredStopAtLevel=1',
-  '-XX:CICompilerCount=1',
-  '-XX:ReservedCodeCacheSize=32m',
-  '-XX:MaxMetaspaceSize=96m',
-  '-XX:-UsePerfData',
-  '-Xshare:auto',
-];
+/** The spec of one runtime of a language of the manifest. */
+export function specOf(language: Language, runtime: Runtime): LanguageSpec {
+  return {
+    name: language.name,
+    v1Name: language.v1Name ?? language.name,
+    aliases: [...language.aliases, ...runtime.aliases],
+    ...(runtime.name ? { runtime: runtime.name } : {}),
+    tools: runtime.tools,
+    version: runtime.version,
+    ...(runtime.minVersion ? { minVersion: runtime.minVersion } : {}),
+    fileName: language.fileName,
+    ...(language.fileNameFromSource ? { fileNameFromSource: language.fileNameFromSource } : {}),
+    sourceExtensions: language.extensions,
+    ...(runtime.compile ? { compile: runtime.compile } : {}),
+    run: runtime.run,
+    ...(runtime.env ? { env: runtime.env } : {}),
+    ...(runtime.cacheIgnore ? { cacheIgnore: runtime.cacheIgnore } : {}),
+  };
+}
 
-/** The languages code-runner knows; each is offered only where its toolchain is found. */
-export const languageTable: readonly LanguageSpec[] = [
-  {
-    name: 'python',
-    v1Name: 'python3',
-    aliases: ['py', 'py3', 'python3'],
-    tools: { python3: 'python3' },
-    version: { argv: ['python3', '--version'], pattern: /Python (\d+\.\d+\.\d+\S*)/ },
-    fileName: 'main.py',
-    sourceExtensions: ['.py'],
-    run: ['python3', '{main}', '{args}'],
-    env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
-  },
-  {
-    name: 'javascript',
-    v1Name: 'nodejs',
-    aliases: ['js', 'node', 'node-js', 'node-javascript', 'nodejs'],
-    runtime: 'node',
-    tools: { node: 'node' },
-    version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/ },
-    fileName: 'main.js',
-    sourceExtensions: ['.js', '.mjs', '.cjs'],
-    run: ['node', '--max-old-space-size={heapMiB}', '{main}', '{args}'],
-  },
-  {
-    name: 'typescript',
-    v1Name: 'typescript',
-    aliases: ['ts', 'node-ts', 'tsc'],
-    runtime: 'node',
-    tools: { node: 'node' },
-    version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/ },
-    // Type stripping is on by default from Node 22.18 / 23.6.
-    minVersion: '22.18.0',
-    fileName: 'main.ts',
-    sourceExtensions: ['.ts', '.mts', '.cts'],
-    run: ['node', '--max-old-space-size={heapMiB}', '--disable-warning=ExperimentalWarning', '{main}', '{args}'],
-  },
-  {
-    name: 'bash',
-    v1Name: 'bash',
-    aliases: ['sh'],
-    tools: { bash: 'bash' },
-    version: { argv: ['bash', '--version'], pattern: /version (\d+\.\d+\.\d+)/ },
-    fileName: 'main.sh',
-    sourceExtensions: ['.sh'],
-    run: ['bash', '{main}', '{args}'],
-  },
-  {
-    name: 'c',
-    v1Name: 'c',
-    aliases: ['gcc'],
-    runtime: 'gcc',
-    tools: { gcc: 'gcc' },
-    version: { argv: ['gcc', '-dumpfullversion'], pattern: /(\d+\.\d+\.\d+)/ },
-    fileName: 'main.c',
-    sourceExtensions: ['.c'],
-    compile: ['gcc', '-O2', '-std=gnu17', '-o', 'main', '-x', 'c', '{sources}', '-x', 'none', '-lm'],
-    run: ['./main', '{args}'],
-  },
-  {
-    name: 'c++',
-    v1Name: 'c++',
-    aliases: ['cpp', 'g++', 'cxx'],
-    runtime: 'gcc',
-    tools: { gxx: 'g++' },
-    version: { argv: ['gxx', '-dumpfullversion'], pattern: /(\d+\.\d+\.\d+)/ },
-    fileName: 'main.cpp',
-    sourceExtensions: ['.cpp', '.cc', '.cxx', '.c++'],
-    compile: ['gxx', '-O2', '-std=gnu++20', '-o', 'main', '-x', 'c++', '{sources}', '-x', 'none', '-lm'],
-    run: ['./main', '{args}'],
-  },
-  {
-    name: 'go',
-    v1Name: 'go',
-    aliases: ['golang'],
-    tools: { go: 'go' },
-    version: { argv: ['go', 'version'], pattern: /go(\d+\.\d+(?:\.\d+)?)/ },
-    fileName: 'main.go',
-    sourceExtensions: ['.go'],
-    compile: ['go', 'build', '-o', 'main', '{sources}'],
-    run: ['./main', '{args}'],
-    // No modules (a single package main), no cgo (no gcc run); the build cache lives in HOME (the box).
-    env: { GO111MODULE: 'off', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', GOTELEMETRY: 'off' },
-    cacheIgnore: ['.cache', 'go'],
-  },
-  {
-    name: 'rust',
-    v1Name: 'rust',
-    aliases: ['rs', 'rustc'],
-    tools: { rustc: 'rustc' },
-    version: { argv: ['rustc', '--version'], pattern: /rustc (\d+\.\d+\.\d+)/ },
-    fileName: 'main.rs',
-    sourceExtensions: ['.rs'],
-    compile: ['rustc', '-O', '--edition=2021', '-o', 'main', '{main}'],
-    run: ['./main', '{args}'],
-  },
-  {
-    name: 'java',
-    v1Name: 'java',
-    aliases: ['jdk'],
-    tools: { javac: 'javac', java: 'java' },
-    version: { argv: ['javac', '-version'], pattern: /javac (\d+(?:\.\d+)*\S*)/ },
-    fileName: 'Main.java',
-    fileNameFromSource: { pattern: /public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)/, suffix: '.java' },
-    sourceExtensions: ['.java'],
-    compile: ['javac', ...jvmFlags.map((flag) => `-J${flag}`), '-encoding', 'UTF-8', '{sources}'],
-    run: ['java', ...jvmFlags, '-cp', '.', '{stem}', '{args}'],
-  },
-];
+/** Every runtime of every language of the manifest, the default runtime of each language first; each is offered only where its toolchain is found. */
+export const languageTable: readonly LanguageSpec[] = languages.flatMap((language) =>
+  language.runtimes.map((runtime) => specOf(language, runtime)),
+);
 
 /** A language whose toolchain was found: everything needed to run it, resolved at start-up. */
 export interface LanguageRuntime {
@@ -339,7 +235,11 @@ export interface ArgvContext {
 }
 
 /** Expands an argument template of the table into a real argv (argv[0] an absolute tool path or ./file). */
-export function expandArgv(runtime: LanguageRuntime, template: string[], context: ArgvContext): [string, ...string[]] {
+export function expandArgv(
+  runtime: LanguageRuntime,
+  template: ArgvTemplate,
+  context: ArgvContext,
+): [string, ...string[]] {
   const stem = path.basename(context.main).replace(/\.[^.]*$/, '');
   // Leave a quarter of the limit (at least 32 MiB) for the runtime's own memory beside its heap.
   const heapMiB = Math.max(

@@ -66,7 +66,7 @@ export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
     },
   });
   return app
-    .openapi(languagesRoute, (c) => c.json({ languages: runner.runtimes.map((r) => r.spec.v1Name) }, 200))
+    .openapi(languagesRoute, (c) => c.json({ languages: [...new Set(runner.runtimes.map((r) => r.spec.v1Name))] }, 200))
     .openapi(runRoute, async (c) => {
       const body = c.req.valid('json');
       const timer = c.var.timer;

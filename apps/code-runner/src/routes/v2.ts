@@ -65,7 +65,7 @@ const v2Fields: ExecutionPlan['fields'] = {
 };
 
 export function toRuntime(runtime: LanguageRuntime): Runtime {
-  const item: Runtime = { language: runtime.spec.name, version: runtime.version, aliases: runtime.spec.aliases };
+  const item: Runtime = { language: runtime.spec.name, version: runtime.version, aliases: [...runtime.spec.aliases] };
   if (runtime.spec.runtime) item.runtime = runtime.spec.runtime;
   return item;
 }

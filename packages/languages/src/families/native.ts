@@ -1,0 +1,156 @@
+import type { Language } from '../types.ts';
+
+// Compiled to a native program in the box (./main), which the run stage starts.
+
+export const c: Language = {
+  name: 'c',
+  aliases: [],
+  v1Name: 'c',
+  extensions: ['.c'],
+  fileName: 'main.c',
+  editorMode: 'cpp',
+  runtimes: [
+    {
+      name: 'gcc',
+      aliases: ['gcc'],
+      judge0Ids: [50, 49, 48],
+      debianPackages: ['gcc', 'libc6-dev'],
+      tools: { gcc: 'gcc' },
+      version: { argv: ['gcc', '-dumpfullversion'], pattern: /(\d+\.\d+\.\d+)/ },
+      compile: ['gcc', '-O2', '-std=gnu17', '-o', 'main', '-x', 'c', '{sources}', '-x', 'none', '-lm'],
+      run: ['./main', '{args}'],
+    },
+  ],
+  sample: `#include <stdio.h>
+
+int main(int argc, char **argv) {
+    char name[64] = "world";
+    if (scanf("%63s", name) != 1) { /* keep the default */ }
+    printf("Hello, %s!\\n", name);
+    printf("args: %d\\n", argc - 1);
+    for (int n = 1; n <= 5; n++) printf("%d ", n * n);
+    printf("\\n");
+    return 0;
+}
+`,
+};
+
+export const cpp: Language = {
+  name: 'c++',
+  aliases: ['cpp', 'cxx'],
+  v1Name: 'c++',
+  extensions: ['.cpp', '.cc', '.cxx', '.c++'],
+  fileName: 'main.cpp',
+  editorMode: 'cpp',
+  runtimes: [
+    {
+      name: 'gcc',
+      aliases: ['g++'],
+      judge0Ids: [54, 53, 52],
+      debianPackages: ['g++', 'libc6-dev'],
+      tools: { gxx: 'g++' },
+      version: { argv: ['gxx', '-dumpfullversion'], pattern: /(\d+\.\d+\.\d+)/ },
+      compile: ['gxx', '-O2', '-std=gnu++20', '-o', 'main', '-x', 'c++', '{sources}', '-x', 'none', '-lm'],
+      run: ['./main', '{args}'],
+    },
+  ],
+  sample: `#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char **argv) {
+    std::string name;
+    if (!std::getline(std::cin, name) || name.empty()) name = "world";
+    std::cout << "Hello, " << name << "!\\n";
+    std::cout << "args:";
+    for (int i = 1; i < argc; i++) std::cout << ' ' << argv[i];
+    std::cout << "\\n";
+    std::vector<int> squares;
+    for (int n = 1; n <= 5; n++) squares.push_back(n * n);
+    for (int s : squares) std::cout << s << ' ';
+    std::cout << std::endl;
+}
+`,
+};
+
+export const go: Language = {
+  name: 'go',
+  aliases: ['golang'],
+  v1Name: 'go',
+  extensions: ['.go'],
+  fileName: 'main.go',
+  editorMode: 'go',
+  runtimes: [
+    {
+      aliases: [],
+      judge0Ids: [60],
+      debianPackages: ['golang-go'],
+      tools: { go: 'go' },
+      version: { argv: ['go', 'version'], pattern: /go(\d+\.\d+(?:\.\d+)?)/ },
+      compile: ['go', 'build', '-o', 'main', '{sources}'],
+      run: ['./main', '{args}'],
+      // No modules (a single package main), no cgo (no gcc run); the build cache lives in HOME (the box).
+      env: { GO111MODULE: 'off', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', GOTELEMETRY: 'off' },
+      cacheIgnore: ['.cache', 'go'],
+    },
+  ],
+  sample: `package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	name, _ := bufio.NewReader(os.Stdin).ReadString('\\n')
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "world"
+	}
+	fmt.Printf("Hello, %s!\\n", name)
+	fmt.Println("args:", os.Args[1:])
+	for n := 1; n <= 5; n++ {
+		fmt.Print(n*n, " ")
+	}
+	fmt.Println()
+}
+`,
+};
+
+export const rust: Language = {
+  name: 'rust',
+  aliases: ['rs', 'rustc'],
+  v1Name: 'rust',
+  extensions: ['.rs'],
+  fileName: 'main.rs',
+  editorMode: 'rust',
+  runtimes: [
+    {
+      aliases: [],
+      judge0Ids: [73],
+      debianPackages: ['rustc'],
+      tools: { rustc: 'rustc' },
+      version: { argv: ['rustc', '--version'], pattern: /rustc (\d+\.\d+\.\d+)/ },
+      compile: ['rustc', '-O', '--edition=2021', '-o', 'main', '{main}'],
+      run: ['./main', '{args}'],
+    },
+  ],
+  sample: `use std::io::{self, BufRead};
+
+fn main() {
+    let mut name = String::new();
+    io::stdin().lock().read_line(&mut name).ok();
+    let name = match name.trim() {
+        "" => "world",
+        n => n,
+    };
+    println!("Hello, {}!", name);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    println!("args: {:?}", args);
+    let squares: Vec<u32> = (1..=5).map(|n| n * n).collect();
+    println!("squares: {:?}", squares);
+}
+`,
+};

@@ -1,0 +1,60 @@
+/** A CodeMirror language the web page loads for the editor (runner-web maps each to its grammar). */
+export type EditorMode = 'python' | 'javascript' | 'typescript' | 'shell' | 'cpp' | 'go' | 'rust' | 'java';
+
+/**
+ * A command as an argument template. argv[0] is a key of the runtime's `tools` (resolved to an absolute
+ * path by code-runner) or `./main` for a built program. Placeholders: `{main}` the main file, `{stem}`
+ * its name without extension, `{sources}` every file with one of the language's extensions (main
+ * first), `{heapMiB}` a heap size derived from the stage's memory limit, `{args}` the request's
+ * arguments (run stage only).
+ */
+export type ArgvTemplate = readonly string[];
+
+/** How to read a toolchain's version: run `argv` (argv[0] a tool key); group 1 of `pattern` in stdout+stderr is it. */
+export interface VersionProbe {
+  argv: ArgvTemplate;
+  pattern: RegExp;
+}
+
+/** One toolchain of a language: what Piston calls a runtime (e.g. C with gcc, or with clang). */
+export interface Runtime {
+  /** Piston's `runtime` field; left out where the toolchain is named like the language (as Piston does). */
+  name?: string;
+  /** Names that pick this runtime rather than the language's default one (e.g. `gcc`); also its aliases. */
+  aliases: readonly string[];
+  /** Judge0 CE 1.13.1 language ids this runtime answers for, the newest version first. */
+  judge0Ids: readonly number[];
+  /** The Debian (bookworm) packages that provide the toolchain; empty where every system has it already. */
+  debianPackages: readonly string[];
+  /** Tool key -> executable name, found on the trusted PATH at start-up. */
+  tools: Readonly<Record<string, string>>;
+  version: VersionProbe;
+  /** The oldest toolchain version that can run this language (e.g. Node's type stripping). */
+  minVersion?: string;
+  compile?: ArgvTemplate;
+  run: ArgvTemplate;
+  env?: Readonly<Record<string, string>>;
+  /** Box paths (relative) that are scratch space of the compiler and are not kept in the compile cache. */
+  cacheIgnore?: readonly string[];
+}
+
+/** One language as data: everything code-runner, the web page, the CLI, the images and CI need to know. */
+export interface Language {
+  /** The v2 (Piston) language name, also the name in EXPECT_LANGUAGES. */
+  name: string;
+  /** More names for it, lower case (matched case-insensitively). */
+  aliases: readonly string[];
+  /** The name the original v1 API used, where it had one. */
+  v1Name?: string;
+  /** File extensions, with the dot: those that make a file a source of this language (the CLI's guess too). */
+  extensions: readonly string[];
+  /** Default name of the main file. */
+  fileName: string;
+  /** When the main file has no name: derive it from the source (group 1 of `pattern`, then `suffix`). */
+  fileNameFromSource?: { pattern: RegExp; suffix: string };
+  /** The web page's starting program: reads a name from stdin and prints a greeting, the args and a little more. */
+  sample: string;
+  editorMode: EditorMode;
+  /** Its toolchains; the first is the default. Several need a `name` each. */
+  runtimes: readonly [Runtime, ...Runtime[]];
+}
