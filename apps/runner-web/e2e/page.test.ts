@@ -1,3 +1,4 @@
+import { languages } from '@repo/languages';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -57,6 +58,21 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
     expect(await page.textContent('#status-usage')).toMatch(/^wall \d+/);
     expect(await page.isVisible('#compile-pane')).toBe(false);
     await screenshot(page, 'output');
+  });
+
+  it("starts each offered language with the manifest's sample, highlighted in its editor mode", async () => {
+    await openRunner(page, server.url);
+    const offered = await page
+      .locator('#language option')
+      .evaluateAll((options) => (options as HTMLOptionElement[]).map((o) => o.text.split(' ')[0]));
+    // Where CI promises languages, each must be there; elsewhere a missing toolchain leaves it out.
+    const promised = (process.env.EXPECT_LANGUAGES ?? '').split(',').filter(Boolean);
+    expect(offered).toEqual(expect.arrayContaining(promised));
+    for (const language of languages.filter((l) => offered.includes(l.name))) {
+      await pickLanguage(page, language.name);
+      await expect.poll(() => editorText(page), { message: language.name }).toBe(language.sample);
+      await page.locator('#editor .tok-keyword').first().waitFor({ timeout: 10_000 });
+    }
   });
 
   it('runs with Ctrl+Enter from the editor, passing stdin and one argument per line', async () => {
