@@ -1,5 +1,6 @@
+import { languages } from '@repo/languages';
 import { describe, expect, it } from 'vitest';
-import { guessLanguage, UnknownExtensionError } from './languages.ts';
+import { guessLanguage, languageByExtension, UnknownExtensionError } from './languages.ts';
 
 describe('guessLanguage', () => {
   it('maps every documented extension to a language, whatever its case', () => {
@@ -14,6 +15,13 @@ describe('guessLanguage', () => {
     expect(guessLanguage('main.go')).toBe('go');
     expect(guessLanguage('main.rs')).toBe('rust');
     expect(guessLanguage('Main.java')).toBe('java');
+  });
+
+  it('knows every extension of the language manifest, and only those', () => {
+    for (const language of languages) {
+      for (const extension of language.extensions) expect(guessLanguage(`main${extension}`)).toBe(language.name);
+    }
+    expect(Object.keys(languageByExtension).length).toBe(languages.flatMap((l) => l.extensions).length);
   });
 
   it('says which extension is unknown and how to pass the language instead', () => {

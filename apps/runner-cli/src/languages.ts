@@ -1,20 +1,10 @@
 import { extname } from 'node:path';
+import { languageByExtension as manifestExtensions } from '@repo/languages';
 
-/** File extension (without the dot) → the v2 language name sent to the server (which also knows aliases). */
-export const languageByExtension: Readonly<Record<string, string>> = {
-  py: 'python',
-  js: 'javascript',
-  mjs: 'javascript',
-  ts: 'typescript',
-  sh: 'bash',
-  c: 'c',
-  cc: 'c++',
-  cpp: 'c++',
-  cxx: 'c++',
-  go: 'go',
-  rs: 'rust',
-  java: 'java',
-};
+/** File extension (without the dot) → the v2 language name sent to the server: the manifest's extensions. */
+export const languageByExtension: Readonly<Record<string, string>> = Object.fromEntries(
+  [...manifestExtensions].map(([extension, language]) => [extension.slice(1), language.name]),
+);
 
 export class UnknownExtensionError extends Error {
   override name = 'UnknownExtensionError';

@@ -150,7 +150,7 @@ describe('runner run', () => {
     const result = await runner(['run', file]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      `runner: ${file} has the extension ".txt", which names no language; pass the language with -l LANG (known extensions: .py .js .mjs .ts .sh .c .cc .cpp .cxx .go .rs .java)`,
+      `runner: ${file} has the extension ".txt", which names no language; pass the language with -l LANG (known extensions: .py .js .mjs .cjs .ts .mts .cts .sh .c .cpp .cc .cxx .c++ .go .rs .java)`,
     );
   });
 
