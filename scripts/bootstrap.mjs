@@ -15,20 +15,13 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pnpmVersion = pkg.packageManager.replace(/^pnpm@/, '');
 const minNode = [22, 12];
 
-// What the services need at run time (the sandbox and the languages code-runner offers) and what
-// only the tests need (a real browser). Names are Debian's.
-const debianPackages = [
-  'bubblewrap',
-  'util-linux',
-  'procps',
-  'python3',
-  'gcc',
-  'g++',
-  'golang-go',
-  'rustc',
-  'default-jdk-headless',
-  'tini',
-];
+// What the services need at run time: the sandbox, and the toolchains of the languages code-runner
+// offers. Names are Debian's. The languages' list is the Debian packages of packages/languages' manifest
+// (this script runs before the workspace is installed, on any Node, so it cannot import it);
+// deploy/tests/src/languages.test.ts fails on any difference. Node is not among them: ensureTools fetches it.
+const sandboxPackages = ['bubblewrap', 'util-linux', 'procps', 'tini'];
+const languagePackages = ['python3', 'gcc', 'libc6-dev', 'g++', 'golang-go', 'rustc', 'default-jdk-headless'];
+const debianPackages = [...sandboxPackages, ...languagePackages];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local
 // base), and QEMU with Debian's kernel (a cgroup v2 guest).
 const debianTestPackages = [

@@ -39,7 +39,8 @@ FROM ${NODE_IMAGE} AS runtime
 
 # The sandbox (bubblewrap; util-linux and procps for the process tools; tini, the image's init and the
 # subreaper of the sandbox's launcher) and the toolchains of the languages offered: a language whose
-# toolchain is missing is not offered. Node itself is the image's.
+# toolchain is missing is not offered. Node itself is the image's. The toolchains' packages are those of
+# the language manifest (packages/languages); deploy/tests/src/languages.test.ts fails on any difference.
 # The man1 directory works around openjdk's postinst on slim images, which omit /usr/share/man.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \

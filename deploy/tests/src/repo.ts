@@ -19,15 +19,25 @@ export function rootPackageJson(): { packageManager: string; engines?: { node?: 
   return JSON.parse(readRepoFile('package.json'));
 }
 
-/** The Debian packages scripts/bootstrap.mjs installs: `runtime` for the services, `test` for the tests only. */
-export function bootstrapDebianPackages(): { runtime: string[]; test: string[] } {
+/**
+ * The Debian packages scripts/bootstrap.mjs installs: `sandbox` and `languages` (the toolchains), which
+ * together are `runtime`, what the services need; `test` for the tests only.
+ */
+export function bootstrapDebianPackages(): {
+  sandbox: string[];
+  languages: string[];
+  runtime: string[];
+  test: string[];
+} {
   const source = readRepoFile('scripts/bootstrap.mjs');
   const list = (name: string) => {
     const match = new RegExp(`const ${name} = \\[([^\\]]*)\\]`).exec(source);
     if (!match?.[1]) throw new Error(`scripts/bootstrap.mjs has no \`const ${name} = [...]\` list any more`);
     return [...match[1].matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
   };
-  return { runtime: list('debianPackages'), test: list('debianTestPackages') };
+  const sandbox = list('sandboxPackages');
+  const languages = list('languagePackages');
+  return { sandbox, languages, runtime: [...sandbox, ...languages], test: list('debianTestPackages') };
 }
 
 /** The environment variable names an app's zod config schema declares (the keys in apps/<app>/src/config.ts). */

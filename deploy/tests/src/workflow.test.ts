@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { languages } from '@repo/languages';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { apps, readRepoFile, repoRoot } from './repo.ts';
@@ -12,12 +13,6 @@ type Workflow = {
     { steps: Step[]; env?: Record<string, string>; strategy?: { matrix?: Record<string, unknown> } }
   >;
 };
-
-/** code-runner's language names (what EXPECT_LANGUAGES lists), from its own table. */
-async function codeRunnerLanguages(): Promise<string[]> {
-  const module: { languageTable: { name: string }[] } = await import(`${repoRoot}apps/code-runner/src/languages.ts`);
-  return module.languageTable.map((spec) => spec.name);
-}
 
 /** The defaults `.ci/run` exports for a variable (`export NAME="${NAME:-value}"`). */
 function ciRunDefault(name: string): string | undefined {
@@ -62,13 +57,13 @@ describe('.github/workflows/ci.yml', () => {
     for (const { name } of apps) expect(existsSync(join(repoRoot, `deploy/docker/${name}.Dockerfile`))).toBe(true);
   });
 
-  it('states what the test job provides, as .ci/run does: the full level and every code-runner language', async () => {
+  it('states what the test job provides, as .ci/run does: the full level and every language of the manifest', () => {
     const job = Object.values(workflow.jobs).find((j) =>
       j.steps.some((step) => /turbo run test\b/.test(step.run ?? '')),
     );
     expect(job?.env?.EXPECT_ISOLATION).toBe('full');
     const promised = job?.env?.EXPECT_LANGUAGES?.split(',');
-    expect(promised?.toSorted()).toEqual((await codeRunnerLanguages()).toSorted());
+    expect(promised?.toSorted()).toEqual(languages.map((l) => l.name).toSorted());
     expect(ciRunDefault('EXPECT_ISOLATION')).toBe(job?.env?.EXPECT_ISOLATION);
     expect(ciRunDefault('EXPECT_LANGUAGES')).toBe(job?.env?.EXPECT_LANGUAGES);
     // The full level needs root (per-box uids, cgroups): the tests run under sudo with the job's env.

@@ -1,0 +1,125 @@
+import { debianPackages, languages } from '@repo/languages';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { bootstrapDebianPackages, readRepoFile } from './repo.ts';
+
+// The language manifest (packages/languages) is the one source of truth for languages. code-runner, the
+// web page and the CLI import it; the files below cannot (Dockerfiles, YAML, shell, and a bootstrap that
+// runs before the workspace is installed), so they keep their own copy and this test fails on any
+// difference, saying what differs and where to fix it.
+
+const manifestFix = "a runtime's `debianPackages` in packages/languages/src/families/";
+
+/** Every package an `apt-get install` in `script` names (continuation lines joined; options and `VAR=x` left out). */
+function aptInstalled(script: string): string[] {
+  const joined = script.replace(/\\\n/g, ' ');
+  return [...joined.matchAll(/apt-get install([^&;|\n]*)/g)].flatMap((m) =>
+    (m[1] ?? '').split(/\s+/).filter((word) => word !== '' && !word.startsWith('-') && !word.includes('=')),
+  );
+}
+
+/**
+ * What differs between the toolchain packages `place` installs and the manifest's: `installed` minus
+ * `others` (the place's packages that are no toolchain) must be exactly the manifest's packages.
+ */
+function packageDifference(place: string, installed: string[], others: string[], where: string): string[] {
+  const toolchains = new Set(installed.filter((pkg) => !others.includes(pkg)));
+  const missing = debianPackages.filter((pkg) => !toolchains.has(pkg));
+  const extra = [...toolchains].filter((pkg) => !debianPackages.includes(pkg));
+  const problems: string[] = [];
+  if (missing.length > 0) {
+    problems.push(`${place} lacks ${missing.join(' ')}, which the language manifest needs: add it to ${where}`);
+  }
+  if (extra.length > 0) {
+    problems.push(
+      `${place} installs ${extra.join(' ')}, which no language of the manifest needs: add it to ${manifestFix}, ` +
+        `or remove it from ${where} (or, if it is no toolchain, add it to this place's other packages in deploy/tests/src/languages.test.ts)`,
+    );
+  }
+  return problems;
+}
+
+describe('the language manifest agrees with every place that keeps a copy', () => {
+  const bootstrap = bootstrapDebianPackages();
+  const names = languages.map((l) => l.name).join(',');
+
+  it("scripts/bootstrap.mjs installs exactly the manifest's Debian packages as languagePackages", () => {
+    expect(packageDifference('scripts/bootstrap.mjs', bootstrap.languages, [], 'its `languagePackages`')).toEqual([]);
+  });
+
+  it("deploy/docker/code-runner.Dockerfile installs the sandbox's packages and exactly the manifest's", () => {
+    const installed = aptInstalled(readRepoFile('deploy/docker/code-runner.Dockerfile'));
+    const others = [...bootstrap.sandbox, 'ca-certificates'];
+    expect(
+      packageDifference(
+        'deploy/docker/code-runner.Dockerfile',
+        installed,
+        others,
+        'the apt-get install of its runtime stage',
+      ),
+    ).toEqual([]);
+  });
+
+  it("the dev container installs what the bootstrap does (but host-only tools) and exactly the manifest's packages", () => {
+    const installed = aptInstalled(readRepoFile('.devcontainer/Dockerfile'));
+    // The test packages minus the host-only ones (deploy/tests/src/devcontainer.test.ts checks those), and
+    // what a slim base lacks and the kubectl repository needs.
+    const others = [...bootstrap.sandbox, ...bootstrap.test, 'git', 'ca-certificates', 'curl', 'gnupg', 'kubectl'];
+    expect(
+      packageDifference(
+        '.devcontainer/Dockerfile',
+        installed,
+        others,
+        'its first apt-get install (the toolchains line)',
+      ),
+    ).toEqual([]);
+  });
+
+  it("the GitHub workflow installs exactly the manifest's packages and promises exactly its languages", () => {
+    type Job = { env?: Record<string, string>; steps: { run?: string }[] };
+    const workflow: { jobs: Record<string, Job> } = parse(readRepoFile('.github/workflows/ci.yml'));
+    const installed = Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.flatMap((s) => aptInstalled(s.run ?? '')),
+    );
+    const others = [...bootstrap.sandbox, 'chromium', 'fonts-dejavu-core'];
+    expect(
+      packageDifference('.github/workflows/ci.yml', installed, others, 'the apt-get install of its check job'),
+    ).toEqual([]);
+    const promised = Object.values(workflow.jobs).flatMap((job) => job.env?.EXPECT_LANGUAGES ?? []);
+    expect(promised, `.github/workflows/ci.yml: set the check job's EXPECT_LANGUAGES to ${names}`).toEqual([names]);
+  });
+
+  it("CI (.ci/run) promises exactly the manifest's languages", () => {
+    const promised = /export EXPECT_LANGUAGES="\$\{EXPECT_LANGUAGES:-([^}]*)\}"/.exec(readRepoFile('.ci/run'))?.[1];
+    expect(promised, `.ci/run: set the default of EXPECT_LANGUAGES to ${names}`).toBe(names);
+  });
+});
+
+describe('aptInstalled', () => {
+  it('reads the packages of every apt-get install, across continuation lines, without options', () => {
+    const script = [
+      'apt-get update \\',
+      ' && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\',
+      '      bubblewrap procps \\',
+      '      python3 \\',
+      ' && rm -rf /var/lib/apt/lists/*',
+      'sudo apt-get install -y gcc g++',
+    ].join('\n');
+    expect(aptInstalled(script)).toEqual(['bubblewrap', 'procps', 'python3', 'gcc', 'g++']);
+  });
+
+  it('says what is missing and what is extra, and where to fix each', () => {
+    const problems = packageDifference(
+      'x.Dockerfile',
+      ['tini', 'ruby', ...debianPackages.slice(1)],
+      ['tini'],
+      'its list',
+    );
+    expect(problems).toEqual([
+      `x.Dockerfile lacks ${debianPackages[0]}, which the language manifest needs: add it to its list`,
+      expect.stringMatching(
+        /^x\.Dockerfile installs ruby, which no language of the manifest needs: add it to a runtime's/,
+      ),
+    ]);
+  });
+});
