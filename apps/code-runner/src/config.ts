@@ -47,6 +47,11 @@ export const ConfigSchema = z.object({
   WORK_DIR: z
     .string()
     .default(path.join(os.tmpdir(), process.getuid?.() === 0 ? 'code-runner' : `code-runner-${process.getuid?.()}`)),
+  /** A prebuilt box-init (the sandbox's program parent); unset: built from its source with `cc` at the first start. */
+  SANDBOX_INIT: z
+    .string()
+    .refine((file) => path.isAbsolute(file), { error: 'expected an absolute path' })
+    .optional(),
   /** First uid of the per-box uids (when root); another code-runner process on the host takes the next free range. */
   SANDBOX_BASE_UID: env.int(60_000, 1000),
   REQUIRE_ISOLATION: z

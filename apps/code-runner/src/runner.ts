@@ -63,6 +63,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
       requireLevel: config.REQUIRE_ISOLATION,
       boxes: config.NUM_RUNNERS,
       baseUid: config.SANDBOX_BASE_UID,
+      init: config.SANDBOX_INIT,
     }),
   ]);
   logger.info({ baseUid: sandbox.baseUid, dir: sandbox.dir }, 'sandbox instance created');

@@ -13,7 +13,7 @@ import {
 // Variables an image sets on purpose to something other than the app's default (the rest of its ENV
 // must equal the defaults, so that `docker inspect` documents them truthfully).
 const deliberate: Record<AppName, string[]> = {
-  'code-runner': ['WEB_ROOT', 'REQUIRE_ISOLATION', 'WORK_DIR'],
+  'code-runner': ['WEB_ROOT', 'REQUIRE_ISOLATION', 'WORK_DIR', 'SANDBOX_INIT'],
   testero: ['DATADIR'],
 };
 

@@ -32,6 +32,8 @@ interface ProbeInput {
   /** The uid of the start-up trials (the self-test box's). */
   trialUid: number | null;
   uidDetail: string;
+  /** A prebuilt box-init, if any. */
+  init: string | undefined;
 }
 
 /** Whether bwrap can create its namespaces here, tried for real as the box uid (a container or a sysctl may forbid it). */
@@ -122,7 +124,7 @@ export async function probeHost(input: ProbeInput): Promise<HostProbe> {
   }
   const disk = await probeTmpfs(input.dir, root);
 
-  const init = await findInitBinary(input.workRoot);
+  const init = await findInitBinary(input.workRoot, input.init);
   layers.process.detail +=
     typeof init === 'string'
       ? `; ${init}: a shell waits for each program instead (no peak memory without cgroups, no signals forwarded)`

@@ -1,20 +1,13 @@
-// Where box-init comes from, and the runs without it (no compiler, a broken SANDBOX_INIT): a shell waits instead.
+// Where box-init comes from, and the runs without it (no compiler, a broken prebuilt one): a shell waits instead.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findInitBinary } from './init-binary.ts';
 import { makeSandbox } from './test-support.ts';
 
-const saved = process.env.SANDBOX_INIT;
-afterEach(() => {
-  if (saved === undefined) delete process.env.SANDBOX_INIT;
-  else process.env.SANDBOX_INIT = saved;
-});
-
 describe('findInitBinary', () => {
   it('builds box-init once per source into workRoot and reuses it', async () => {
-    delete process.env.SANDBOX_INIT;
     const workRoot = mkdtempSync(path.join(os.tmpdir(), 'box-init-'));
     try {
       const first = await findInitBinary(workRoot);
@@ -28,15 +21,14 @@ describe('findInitBinary', () => {
     }
   });
 
-  it('takes a prebuilt one from SANDBOX_INIT, and says what is wrong with a bad one', async () => {
+  it('takes a prebuilt one, and says what is wrong with a bad one', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'box-init-'));
     try {
       const file = path.join(dir, 'box-init');
       writeFileSync(file, '#!/bin/sh\n');
-      process.env.SANDBOX_INIT = file;
-      expect(await findInitBinary(dir)).toBe(`SANDBOX_INIT=${file} is not an executable file`);
+      expect(await findInitBinary(dir, file)).toBe(`the prebuilt box-init ${file} is not an executable file`);
       chmodSync(file, 0o755);
-      expect(await findInitBinary(dir)).toEqual({ path: file, origin: `${file} (SANDBOX_INIT)` });
+      expect(await findInitBinary(dir, file)).toEqual({ path: file, origin: `${file} (prebuilt)` });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -48,8 +40,7 @@ describe('without box-init', () => {
     { level: 'namespaces', disable: ['cgroups' as const] },
     { level: 'basic', disable: ['cgroups' as const, 'namespaces' as const] },
   ])('runs at level $level with a shell as the waiter, and says so', async ({ level, disable }) => {
-    process.env.SANDBOX_INIT = '/nonexistent/box-init';
-    const t = await makeSandbox(disable, 1);
+    const t = await makeSandbox(disable, 1, { init: '/nonexistent/box-init' });
     try {
       expect(t.sandbox.isolation.layers.process.detail).toContain('a shell waits for each program instead');
       // Only the wrapper's `times` measures, and it waits for bwrap, not the program, where there is one.

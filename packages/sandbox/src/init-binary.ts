@@ -14,26 +14,25 @@ export interface InitBinary {
 const sourceUrl = new URL('./box-init.c', import.meta.url);
 
 /**
- * Finds or builds box-init (src/box-init.c): `SANDBOX_INIT` names a prebuilt one (the image builds it);
+ * Finds or builds box-init (src/box-init.c): `prebuilt` names one built beforehand (the image builds it);
  * otherwise the source is compiled with the system's `cc` into `<workRoot>/.box-init-<hash>`, reused by later
  * starts. Returns the reason as a string when there is none: runs then fall back to a shell as the waiter
  * (no peak memory without cgroups, no signal forwarding).
  */
-export async function findInitBinary(workRoot: string): Promise<InitBinary | string> {
-  const prebuilt = process.env.SANDBOX_INIT;
+export async function findInitBinary(workRoot: string, prebuilt?: string): Promise<InitBinary | string> {
   if (prebuilt) {
     try {
       accessSync(prebuilt, constants.X_OK);
-      return { path: prebuilt, origin: `${prebuilt} (SANDBOX_INIT)` };
+      return { path: prebuilt, origin: `${prebuilt} (prebuilt)` };
     } catch {
-      return `SANDBOX_INIT=${prebuilt} is not an executable file`;
+      return `the prebuilt box-init ${prebuilt} is not an executable file`;
     }
   }
   let source: string;
   try {
     source = readFileSync(sourceUrl, 'utf8');
   } catch {
-    return 'no prebuilt box-init (SANDBOX_INIT) and no source to build it from';
+    return 'no prebuilt box-init and no source to build it from';
   }
   const target = path.join(workRoot, `.box-init-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
   try {
@@ -43,7 +42,7 @@ export async function findInitBinary(workRoot: string): Promise<InitBinary | str
     // not built yet
   }
   const cc = findExecutable('cc') ?? findExecutable('gcc');
-  if (!cc) return 'no prebuilt box-init (SANDBOX_INIT) and no C compiler (cc) to build it';
+  if (!cc) return 'no prebuilt box-init and no C compiler (cc) to build it';
   // Built under a private name and renamed: two servers starting at once never see a half-written binary.
   const partial = `${target}.${process.pid}`;
   // Static where libc.a is installed: no dynamic loading in every run (~0.25 ms less per run here).

@@ -19,6 +19,8 @@ export interface SandboxOptions {
   baseUid?: number;
   /** Layers not to use even where the host allows them (to run at a lower level, e.g. in tests). */
   disable?: IsolationLayer[];
+  /** A prebuilt box-init (src/box-init.c); default: built from the package's source with `cc` into workRoot. */
+  init?: string;
 }
 
 export interface RunOptions {
@@ -47,6 +49,7 @@ export interface CheckedSandboxOptions {
   baseUid: number;
   disable: Set<IsolationLayer>;
   root: boolean;
+  init: string | undefined;
 }
 
 const defaultBoxes = 64;
@@ -94,14 +97,11 @@ export function checkSandboxOptions(options: SandboxOptions): CheckedSandboxOpti
       'The `uid` layer cannot be disabled when running as root: user code never runs as root',
     );
   }
-  return {
-    workRoot: path.resolve(options.workRoot),
-    requireLevel: options.requireLevel,
-    boxes,
-    baseUid,
-    disable,
-    root,
-  };
+  if (options.init !== undefined && (typeof options.init !== 'string' || !path.isAbsolute(options.init))) {
+    throw new SandboxOptionError(`Expected \`init\` to be an absolute path, got ${describeValue(options.init)}`);
+  }
+  const workRoot = path.resolve(options.workRoot);
+  return { workRoot, requireLevel: options.requireLevel, boxes, baseUid, disable, root, init: options.init };
 }
 
 export interface CheckedRun {

@@ -95,6 +95,7 @@ export class Sandbox {
         root,
         trialUid: root ? baseUid + boxes : null,
         uidDetail: `per-box uid/gid ${baseUid}+box id${note}`,
+        init: checked.init,
       });
       const isolation: IsolationReport = {
         level: levelOf(host.layers, root),

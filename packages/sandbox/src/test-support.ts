@@ -25,12 +25,16 @@ export interface TestSandbox {
 }
 
 /** A sandbox on a fresh temp workRoot; prints the level so a reader of the log knows what was tested. */
-export async function makeSandbox(disable: IsolationLayer[] = [], boxes = 4): Promise<TestSandbox> {
+export async function makeSandbox(
+  disable: IsolationLayer[] = [],
+  boxes = 4,
+  options: { init?: string } = {},
+): Promise<TestSandbox> {
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-test-'));
   // Own uids per sandbox: other suites on this machine (code-runner) run boxes at the default 60000+, and
   // the leftover check kills every process of a box uid.
   const baseUid = 100_000 + ((process.pid * 64 + nextSandbox++ * 8) % 800_000);
-  const sandbox = await Sandbox.create({ workRoot, boxes, disable, baseUid });
+  const sandbox = await Sandbox.create({ workRoot, boxes, disable, baseUid, ...options });
   console.info(`[sandbox test] disable=[${disable.join(',')}] ${describeIsolation(sandbox.isolation)}`);
   return {
     sandbox,
