@@ -2,14 +2,19 @@
 // process without one). It starts the program, forwards the signals the server sends it, reaps every
 // orphan, and, once the program has ended, reports on fd 3 how it ended and what the run used:
 //
-//   ran <exit status or -1> <signal number or 0> <user CPU µs> <system CPU µs> <peak resident KiB>
+//   ran <exit status or -1> <signal number or 0> <user CPU µs> <system CPU µs> <peak KiB> <1 if over --memory>
 //
 // and exits with the program's status (128 + the signal number when it was killed, as a shell does). The figures are the kernel's rusage of every
 // process waited for: the program and the orphans reaped so far. The program never gets fd 3.
 //
-// Usage: box-init [--nproc N] -- program [args...]
-//   --nproc N  RLIMIT_NPROC, set here so that inside a user namespace the kernel counts this run's tasks alone.
+// Usage: box-init [--nproc N] [--memory BYTES] -- program [args...]
+//   --nproc N       RLIMIT_NPROC, set here so that inside a user namespace the kernel counts this run's tasks alone.
+//   --memory BYTES  as PID 1 of a pid namespace (whose /proc lists this run alone): the memory limit where no
+//                   cgroup enforces one. The anonymous resident memory of all the run's processes is summed every
+//                   10 ms; past BYTES every process of the namespace is killed and the report says so. The peak
+//                   reported is then the largest sum seen (or the largest single process's, if larger).
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { control = 3, failed = 125 };
@@ -37,15 +43,51 @@ static int fail(const char *what) {
 
 static long micros(struct timeval tv) { return tv.tv_sec * 1000000L + tv.tv_usec; }
 
+// Anonymous resident bytes of every process in /proc (resident minus file-backed and shared pages, from statm):
+// what the run itself allocated, each page once, unlike a sum of RSS that counts shared libraries again and again.
+static long long anonymous_bytes(void) {
+  static long page = 0;
+  if (page == 0) page = sysconf(_SC_PAGESIZE);
+  long long total = 0;
+  DIR *proc = opendir("/proc");
+  if (!proc) return 0;
+  struct dirent *entry;
+  while ((entry = readdir(proc))) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    char path[300], text[128];
+    snprintf(path, sizeof path, "/proc/%s/statm", entry->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (got <= 0) continue;
+    text[got] = '\0';
+    long size, resident, shared;
+    if (sscanf(text, "%ld %ld %ld", &size, &resident, &shared) == 3 && resident > shared)
+      total += (long long)(resident - shared) * page;
+  }
+  closedir(proc);
+  return total;
+}
+
 int main(int argc, char **argv) {
   int next = 1;
   long nproc = -1;
+  long long memory = -1;
   while (next < argc && strcmp(argv[next], "--") != 0) {
     if (strcmp(argv[next], "--nproc") == 0 && next + 1 < argc) {
       char *end;
       nproc = strtol(argv[next + 1], &end, 10);
       if (*end != '\0' || nproc < 0) {
         dprintf(control, "sandbox: box-init: bad --nproc %s\n", argv[next + 1]);
+        return failed;
+      }
+      next += 2;
+    } else if (strcmp(argv[next], "--memory") == 0 && next + 1 < argc) {
+      char *end;
+      memory = strtoll(argv[next + 1], &end, 10);
+      if (*end != '\0' || memory < 0) {
+        dprintf(control, "sandbox: box-init: bad --memory %s\n", argv[next + 1]);
         return failed;
       }
       next += 2;
@@ -70,6 +112,10 @@ int main(int argc, char **argv) {
   // As PID 1 of a namespace the kernel delivers only signals with a handler: every catchable one but the
   // faults (a fault of our own must not loop through the handler) is forwarded.
   group = getpid() == 1;
+  if (memory >= 0 && !group) {
+    dprintf(control, "sandbox: box-init: --memory needs a pid namespace of its own\n");
+    return failed;
+  }
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = forward;
@@ -82,9 +128,15 @@ int main(int argc, char **argv) {
     sigaction(sig, &action, NULL);
   }
 
+  // SIGCHLD is waited for with sigtimedwait: an exit wakes the loop at once, the memory check every 10 ms.
+  sigset_t children, before;
+  sigemptyset(&children);
+  sigaddset(&children, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &children, &before);
   pid_t pid = fork();
   if (pid < 0) return fail("fork");
   if (pid == 0) {
+    sigprocmask(SIG_SETMASK, &before, NULL); // exec keeps the mask: the program gets the one we were given
     if (group) setpgid(0, 0);
     // exec resets the handlers; the ones ignored before us stay ignored, as for any program.
     execvp(command[0], command);
@@ -94,15 +146,29 @@ int main(int argc, char **argv) {
   }
   program = pid;
 
-  int status = 0;
-  for (;;) {
+  int status = 0, ended = 0, over = 0;
+  long long peak = 0;
+  const struct timespec tick = {0, 10 * 1000 * 1000};
+  while (!ended) {
     int got;
-    pid_t done = waitpid(-1, &got, 0);
-    if (done == pid) {
-      status = got;
-      break;
+    pid_t done;
+    while ((done = waitpid(-1, &got, WNOHANG)) > 0) {
+      if (done == pid) {
+        status = got;
+        ended = 1;
+      }
     }
+    if (ended) break;
     if (done < 0 && errno == ECHILD) return fail("the program vanished");
+    if (memory >= 0 && !over) {
+      long long used = anonymous_bytes();
+      if (used > peak) peak = used;
+      if (used > memory) {
+        over = 1;
+        kill(-1, SIGKILL); // as PID 1: every other process of the namespace
+      }
+    }
+    sigtimedwait(&children, NULL, memory >= 0 && !over ? &tick : NULL);
   }
   // Orphans already dead are counted too; live ones are killed with the namespace (or by the server).
   while (waitpid(-1, NULL, WNOHANG) > 0) {
@@ -110,7 +176,8 @@ int main(int argc, char **argv) {
   struct rusage usage;
   getrusage(RUSAGE_CHILDREN, &usage);
   int signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  dprintf(control, "ran %d %d %ld %ld %ld\n", signal ? -1 : WEXITSTATUS(status), signal, micros(usage.ru_utime),
-          micros(usage.ru_stime), usage.ru_maxrss);
+  long long peak_kib = peak / 1024 > usage.ru_maxrss ? peak / 1024 : usage.ru_maxrss;
+  dprintf(control, "ran %d %d %ld %ld %lld %d\n", signal ? -1 : WEXITSTATUS(status), signal, micros(usage.ru_utime),
+          micros(usage.ru_stime), peak_kib, over);
   return signal ? 128 + signal : WEXITSTATUS(status);
 }

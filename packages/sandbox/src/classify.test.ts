@@ -9,7 +9,7 @@ const ended = (over: Partial<Ended> = {}): Ended => ({
   exit: { code: 0, signal: null },
   wrapped: true,
   proof: 'ran',
-  control: parseControl('ran 0 0 1000 500 2048\n'),
+  control: parseControl('ran 0 0 1000 500 2048 0\n'),
   stop: null,
   outputLimit: null,
   stdout: { text: 'out', truncated: false },
@@ -22,16 +22,17 @@ const ended = (over: Partial<Ended> = {}): Ended => ({
 
 describe('parseControl', () => {
   it("reads box-init's report: exact exit or signal, CPU time and peak memory", () => {
-    expect(parseControl('ran 3 0 120000 30500 65536\n')).toEqual({
-      ran: { exitCode: 3, signal: null, cpuTimeMs: 150.5, memoryBytes: 64 * 1024 * 1024 },
+    expect(parseControl('ran 3 0 120000 30500 65536 0\n')).toEqual({
+      ran: { exitCode: 3, signal: null, cpuTimeMs: 150.5, memoryBytes: 64 * 1024 * 1024, overMemory: false },
       timesCpuMs: null,
       failure: null,
     });
-    expect(parseControl('ran -1 2 10 0 900\n').ran).toMatchObject({ exitCode: null, signal: 'SIGINT' });
+    expect(parseControl('ran -1 2 10 0 900 0\n').ran).toMatchObject({ exitCode: null, signal: 'SIGINT' });
   });
 
   it("reads the fallback shells' `ran <status>` and `times`", () => {
     expect(parseControl('ran 137\n').ran).toEqual({
+      overMemory: false,
       exitCode: null,
       signal: 'SIGKILL',
       cpuTimeMs: null,
@@ -72,9 +73,9 @@ describe('classify', () => {
   });
 
   it("takes the program's own status from box-init: exit 130 is not SIGINT", () => {
-    const own = classify(ended({ exit: { code: 130, signal: null }, control: parseControl('ran 130 0 0 0 0\n') }));
+    const own = classify(ended({ exit: { code: 130, signal: null }, control: parseControl('ran 130 0 0 0 0 0\n') }));
     expect(own).toMatchObject({ status: 'runtime-error', exitCode: 130, signal: null, message: 'exit status 130' });
-    const killed = classify(ended({ exit: { code: 130, signal: null }, control: parseControl('ran -1 2 0 0 0\n') }));
+    const killed = classify(ended({ exit: { code: 130, signal: null }, control: parseControl('ran -1 2 0 0 0 0\n') }));
     expect(killed).toMatchObject({ status: 'signaled', exitCode: null, signal: 'SIGINT', message: 'killed by SIGINT' });
   });
 
@@ -91,13 +92,20 @@ describe('classify', () => {
       message: 'stderr exceeded its limit of 65536 bytes',
     });
     expect(classify(ended({ stop: 'wall', measured: oom })).status).toBe('memory');
+    // box-init's own limit where no cgroup enforces one: it killed the namespace.
+    const overMemory = parseControl('ran -1 9 1000 0 300000 1\n');
+    expect(classify(ended({ control: overMemory }))).toMatchObject({
+      status: 'memory',
+      message: 'memory limit of 268435456 bytes exceeded',
+      memoryBytes: 300000 * 1024,
+    });
     expect(classify(ended({ stop: 'wall' }))).toMatchObject({ status: 'timeout', timeout: 'wall' });
     expect(classify(ended({ stop: 'cpu' }))).toMatchObject({ status: 'timeout', timeout: 'cpu' });
-    const xcpu = parseControl('ran -1 24 0 0 0\n');
+    const xcpu = parseControl('ran -1 24 0 0 0 0\n');
     expect(classify(ended({ control: xcpu }))).toMatchObject({ status: 'timeout', timeout: 'cpu', signal: 'SIGXCPU' });
-    const hardKill = parseControl('ran -1 9 3001000 0 0\n');
+    const hardKill = parseControl('ran -1 9 3001000 0 0 0\n');
     expect(classify(ended({ control: hardKill })).timeout).toBe('cpu');
-    const xfsz = parseControl('ran -1 25 0 0 0\n');
+    const xfsz = parseControl('ran -1 25 0 0 0 0\n');
     expect(classify(ended({ control: xfsz })).message).toBe('file size limit of 16777216 bytes exceeded');
   });
 

@@ -29,7 +29,14 @@ export type StopReason = 'wall' | 'cpu' | 'output' | 'aborted' | 'closed';
 /** What fd 3 of a run said: the waiter's report, and a wrapper's own failure. */
 export interface ControlReport {
   /** box-init's `ran` line (exact exit or signal, rusage) or the fallback shell's `ran <status>`. */
-  ran: { exitCode: number | null; signal: string | null; cpuTimeMs: number | null; memoryBytes: number | null } | null;
+  ran: {
+    exitCode: number | null;
+    signal: string | null;
+    cpuTimeMs: number | null;
+    memoryBytes: number | null;
+    /** box-init killed the run past its memory limit (no cgroup). */
+    overMemory: boolean;
+  } | null;
   /** CPU time from the waiting shell's `times` (the fallback without namespaces). */
   timesCpuMs: number | null;
   /** A `sandbox: ...` line: the wrapper or box-init could not set the run up. */
@@ -39,18 +46,20 @@ export interface ControlReport {
 /** Parses what a run wrote on fd 3. */
 export function parseControl(text: string): ControlReport {
   const report: ControlReport = { ran: null, timesCpuMs: null, failure: /^sandbox: (.*)$/m.exec(text)?.[1] ?? null };
-  const full = /^ran (-?\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(text);
+  const full = /^ran (-?\d+) (\d+) (\d+) (\d+) (\d+) ([01])$/m.exec(text);
   if (full) {
-    const [, exit, signal, user, system, rssKiB] = full.map(Number) as number[];
+    const [, exit, signal, user, system, peakKiB, over] = full.map(Number) as number[];
     report.ran = {
       exitCode: signal ? null : (exit as number),
       signal: signal ? signalName(signal as number) : null,
       cpuTimeMs: ((user as number) + (system as number)) / 1000,
-      memoryBytes: (rssKiB as number) * 1024,
+      memoryBytes: (peakKiB as number) * 1024,
+      overMemory: over === 1,
     };
   } else {
     const short = /^ran (\d+)$/m.exec(text);
-    if (short) report.ran = { ...exitOrSignal(Number(short[1])), cpuTimeMs: null, memoryBytes: null };
+    if (short)
+      report.ran = { ...exitOrSignal(Number(short[1])), cpuTimeMs: null, memoryBytes: null, overMemory: false };
   }
   // The `times` builtin: the shell's own line, then its children's ("0m1.250000s 0m0.010000s").
   const children = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n?$/m.exec(text.trim().split('\n').at(-1)?.trim() ?? '');
@@ -151,7 +160,7 @@ export function classify(facts: RunFacts): RunResult {
   } else if (facts.outputLimit) {
     const cap = limits[facts.outputLimit === 'stdout' ? 'stdoutBytes' : 'stderrBytes'];
     set('output', `${facts.outputLimit} exceeded its limit of ${cap} bytes`);
-  } else if (measured?.oomKilled) {
+  } else if (measured?.oomKilled || control.ran?.overMemory) {
     set('memory', `memory limit of ${limits.memoryBytes} bytes exceeded`);
   } else if (stop === 'wall') {
     set('timeout', `wall time limit of ${limits.wallTimeMs} ms exceeded`, { timeout: 'wall' });

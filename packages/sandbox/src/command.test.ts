@@ -30,7 +30,7 @@ describe('buildCommand', () => {
     expect(exec.join(' ')).toContain('--chdir /box/src');
     expect(exec.join(' ')).toContain('--ro-bind /w/.box-init-abc /run/box-init');
     const inner = exec.slice(exec.indexOf('--as-pid-1') + 2);
-    expect(inner).toEqual(['/run/box-init', '--nproc', '65', '--', 'python3', 'main.py']);
+    expect(inner).toEqual(['/run/box-init', '--nproc', '65', '--memory', '268435456', '--', 'python3', 'main.py']);
     expect(command.request.env).toMatchObject({ HOME: '/box', TMPDIR: '/tmp', LANG: 'C.UTF-8' });
     expect(command.request.cwd).toBe('/w/sandbox-1/box-3');
     expect(command).toMatchObject({ proof: 'ran', wrapped: true, initIsChild: true });
@@ -74,7 +74,10 @@ describe('buildCommand', () => {
     expect(script).toContain('ulimit -S -t 2 && ulimit -H -t 3');
     expect(script).toContain('ulimit -n 64');
     expect(script).toContain('ulimit -f 2048');
-    expect(script).toContain('ulimit -d 65536');
+    // box-init enforces the memory limit in the namespace; RLIMIT_DATA is a backstop 2 GiB above it.
+    expect(script).toContain(`ulimit -d ${65536 + 2 * 1024 * 1024}`);
+    expect(split(buildCommand(plan({ limits, init: null })).request.args).script).toContain('ulimit -d 65536');
+    expect(split(buildCommand(plan({ limits, bwrap: null })).request.args).script).toContain('ulimit -d 65536');
     expect(script).toContain('ulimit -c 0');
   });
 

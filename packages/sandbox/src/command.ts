@@ -12,6 +12,12 @@ export const initPath = '/run/box-init';
 export const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
 /** The fd on which the wrapper hands bwrap the seccomp filter (0-3 are the run's pipes). */
 const seccompFd = 9;
+/**
+ * Where box-init enforces the memory limit (a namespace without cgroups), RLIMIT_DATA is only a backstop against
+ * an allocation faster than its 10 ms check, this far above the limit: runtimes reserve address space they never
+ * touch (Node 24's V8 cannot start a second isolate under 1 GiB of RLIMIT_DATA).
+ */
+export const dataBackstopBytes = 2 * 1024 ** 3;
 
 export interface CommandPlan {
   argv: readonly string[];
@@ -47,7 +53,10 @@ export const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`
 /** The program's argv inside bwrap: under box-init, or a shell that reports `ran <status>`. */
 function inner(plan: CommandPlan): string[] {
   const nproc = plan.cgroup ? null : plan.limits.processes + 1; // + the waiter itself
-  if (plan.init) return [initPath, ...(nproc === null ? [] : ['--nproc', String(nproc)]), '--', ...plan.argv];
+  if (plan.init) {
+    const limits = plan.cgroup ? [] : ['--nproc', String(nproc), '--memory', String(plan.limits.memoryBytes)];
+    return [initPath, ...limits, '--', ...plan.argv];
+  }
   const ulimit = nproc === null ? '' : `ulimit -p ${nproc} || { echo 'sandbox: ulimit -p' >&3; exit 125; }; `;
   return ['/bin/sh', '-c', `${ulimit}"$@" 3>&-; s=$?; echo "ran $s" >&3; exit $s`, 'sh', ...plan.argv];
 }
@@ -93,7 +102,8 @@ export function buildCommand(plan: CommandPlan): Command {
     `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
   ];
   if (!cg) {
-    lines.push(`ulimit -d ${Math.ceil(limits.memoryBytes / 1024)} || f 'ulimit -d'`);
+    const data = bwrap && init ? limits.memoryBytes + dataBackstopBytes : limits.memoryBytes;
+    lines.push(`ulimit -d ${Math.ceil(data / 1024)} || f 'ulimit -d'`);
     // No user namespace of its own: RLIMIT_NPROC counts every task (thread) of the uid, the wrapper's and,
     // without a per-box uid, all of the server's own, as far as this process can see them.
     if (!bwrap) lines.push(`ulimit -p ${limits.processes + 1 + plan.otherTasks} || f 'ulimit -p'`);

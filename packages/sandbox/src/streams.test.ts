@@ -170,3 +170,39 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
     await box.destroy();
   });
 });
+
+describe('the memory limit without cgroups (box-init, level namespaces)', () => {
+  let t: TestSandbox;
+  beforeAll(async () => {
+    t = await makeSandbox(['cgroups']);
+  });
+  afterAll(() => t?.cleanup());
+
+  it("stops a run past its limit with status 'memory', and lets one that reserves much but uses little run", async (ctx) => {
+    requireLevel(ctx, t.sandbox, 'namespaces');
+    const box = await t.sandbox.createBox(0);
+    const limits = { memoryBytes: 128 << 20, wallTimeMs: 20_000 };
+    // Touched pages in steps, in two processes: the sum of both counts, not the largest alone.
+    const greedy = await t.sandbox.run({
+      box,
+      argv: [
+        'python3',
+        '-c',
+        'import os, time\nos.fork()\nb = []\nfor i in range(100):\n    b.append(bytearray(4 << 20))\n    time.sleep(0.01)\ntime.sleep(5)',
+      ],
+      limits,
+    });
+    expect(greedy).toMatchObject({ status: 'memory', message: 'memory limit of 134217728 bytes exceeded' });
+    expect(greedy.memoryBytes).toBeGreaterThan(128 << 20);
+    expect(greedy.wallTimeMs).toBeLessThan(5000);
+    // 1 GiB of address space reserved (as V8 and the JVM do), 8 MiB of it touched.
+    const reserving = await t.sandbox.run({
+      box,
+      argv: ['python3', '-c', 'import mmap\nm = mmap.mmap(-1, 1 << 30)\nm[0:8 << 20] = bytes(8 << 20)\nprint("ok")'],
+      limits,
+    });
+    expect(reserving).toMatchObject({ status: 'ok', stdout: 'ok\n' });
+    await expectNothingLeft(box);
+    await box.destroy();
+  });
+});
