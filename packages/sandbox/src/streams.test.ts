@@ -99,6 +99,15 @@ describe.each(levels)('at level $level', ({ level, disable }) => {
     expect(result).toMatchObject({ status: 'output', outputLimit: 'stdout', stdoutTruncated: true });
     expect(result.stdout).toBe('é'.repeat(500));
     expect(chunks.join('')).toBe(result.stdout);
+    // A callback that throws changes nothing for the run.
+    const thrown = await t.sandbox.run({
+      box,
+      argv: ['echo', 'still here'],
+      onOutput: () => {
+        throw new Error('a bug of the caller');
+      },
+    });
+    expect(thrown).toMatchObject({ status: 'ok', stdout: 'still here\n' });
     await box.destroy();
   });
 

@@ -91,6 +91,7 @@ export class Supervision {
   readonly done: Promise<Supervised>;
   #pid: number | undefined;
   #stop: StopReason | null = null;
+  #exited = false;
   readonly #options: SuperviseOptions;
 
   constructor(options: SuperviseOptions) {
@@ -110,7 +111,7 @@ export class Supervision {
   kill(signal: string): boolean {
     const number = checkSignalName(signal);
     const { signalTarget } = this.#options;
-    if (this.#pid === undefined || this.#stop !== null || signalTarget === null) return false;
+    if (this.#pid === undefined || this.#exited || this.#stop !== null || signalTarget === null) return false;
     const target = signalTarget === 'child' ? childOf(this.#pid) : this.#pid;
     if (target === null) return false;
     try {
@@ -124,8 +125,14 @@ export class Supervision {
   async #supervise(): Promise<Supervised> {
     const { limits, onOutput, signal, cgroup } = this.#options;
     const started = performance.now();
-    const stdout = new CappedOutput(limits.stdoutBytes, onOutput && ((text) => onOutput('stdout', text)));
-    const stderr = new CappedOutput(limits.stderrBytes, onOutput && ((text) => onOutput('stderr', text)));
+    // A throwing callback is the caller's bug: it must not stop the reading of the run (nor crash the server).
+    const hand = (stream: 'stdout' | 'stderr') => (text: string) => {
+      try {
+        onOutput?.(stream, text);
+      } catch {}
+    };
+    const stdout = new CappedOutput(limits.stdoutBytes, onOutput && hand('stdout'));
+    const stderr = new CappedOutput(limits.stderrBytes, onOutput && hand('stderr'));
     let outputLimit: Supervised['outputLimit'] = null;
     let control = '';
     const onAbort = () => this.stop('aborted');
@@ -180,6 +187,7 @@ export class Supervision {
       }
 
       const outcome = await launched.exited;
+      this.#exited = true; // its pid may be reused from now on: no more signals
       if (pid !== undefined) liveGroups.delete(pid);
       const ended = result(outcome, null);
       clearTimeout(wallTimer);
