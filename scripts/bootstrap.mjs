@@ -20,7 +20,21 @@ const minNode = [22, 12];
 // (this script runs before the workspace is installed, on any Node, so it cannot import it);
 // deploy/tests/src/languages.test.ts fails on any difference. Node is not among them: ensureTools fetches it.
 const sandboxPackages = ['bubblewrap', 'util-linux', 'procps', 'tini'];
-const languagePackages = ['python3', 'gcc', 'libc6-dev', 'g++', 'golang-go', 'rustc', 'default-jdk-headless'];
+const languagePackages = [
+  'python3',
+  'gcc',
+  'libc6-dev',
+  'g++',
+  'golang-go',
+  'rustc',
+  'default-jdk-headless',
+  'ruby',
+  'php-cli',
+  'perl',
+  'lua5.4',
+  'luajit',
+  'tcl',
+];
 const debianPackages = [...sandboxPackages, ...languagePackages];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local
 // base), and QEMU with Debian's kernel (a cgroup v2 guest).

@@ -103,6 +103,42 @@ const programs: Record<string, Programs> = {
     },
     compileError: 'public class Main { public static void main(String[] a) { int x = "text"; } }',
   },
+  ruby: {
+    hello: 'puts "hello world"',
+    echoStdin: 'IO.copy_stream($stdin, $stdout)',
+    printArgs: 'puts ARGV.join(" ")',
+    exit3: 'exit 3',
+    uncaught: { source: 'raise ArgumentError, "boom"', code: 1, stderr: /boom \(ArgumentError\)/ },
+  },
+  php: {
+    hello: '<?php\necho "hello world\\n";',
+    echoStdin: '<?php\nstream_copy_to_stream(STDIN, STDOUT);',
+    printArgs: '<?php\necho implode(" ", array_slice($argv, 1)), "\\n";',
+    exit3: '<?php\nexit(3);',
+    uncaught: { source: '<?php\nthrow new RuntimeException("boom");', code: 255, stderr: /RuntimeException: boom/ },
+  },
+  perl: {
+    hello: 'print "hello world\\n";',
+    echoStdin: 'print while <STDIN>;',
+    printArgs: 'print "@ARGV\\n";',
+    exit3: 'exit 3;',
+    uncaught: { source: 'die "boom\\n";', code: 255, stderr: /boom/ },
+  },
+  lua: {
+    hello: 'print("hello world")',
+    echoStdin: 'io.write(io.read("*a"))',
+    printArgs: 'print(table.concat(arg, " "))',
+    exit3: 'os.exit(3)',
+    uncaught: { source: 'error("boom")', code: 1, stderr: /boom/ },
+  },
+  tcl: {
+    hello: 'puts "hello world"',
+    echoStdin:
+      'fconfigure stdin -translation binary\nfconfigure stdout -translation binary\nputs -nonewline [read stdin]',
+    printArgs: 'puts [join $argv " "]',
+    exit3: 'exit 3',
+    uncaught: { source: 'error "boom"', code: 1, stderr: /boom/ },
+  },
 };
 
 const detected = await detectLanguages();
@@ -119,13 +155,24 @@ it('has test programs for every language of the manifest', () => {
   expect(Object.keys(programs).toSorted()).toEqual(languages.map((l) => l.name).toSorted());
 });
 
-for (const [language, p] of Object.entries(programs)) {
-  describe(language, () => {
+/** Each language by its name (its default runtime), then each other runtime by its first alias (e.g. luajit). */
+const targets = Object.entries(programs).flatMap(([language, p]) => [
+  { language, request: language, p },
+  ...(languages
+    .find((l) => l.name === language)
+    ?.runtimes.slice(1)
+    .map((r) => ({ language, request: r.aliases[0] ?? language, p })) ?? []),
+]);
+
+for (const { language, request, p } of targets) {
+  describe(request === language ? language : `${language} (${request})`, () => {
     // Skipped with the reason where the toolchain is missing, or failed where EXPECT_LANGUAGES promised it.
-    beforeEach((ctx) => requireLanguage(ctx, { runtimes: detected.available, missing: detected.missing }, language));
+    // A second runtime counts as the language only where that runtime was found.
+    const runtimes = detected.available.filter((r) => request === language || r.spec.aliases.includes(request));
+    beforeEach((ctx) => requireLanguage(ctx, { runtimes, missing: detected.missing }, language));
 
     const run = (source: string, extra: { stdin?: string; args?: string[] } = {}) =>
-      h.execute({ language, version: '*', files: [{ content: source }], ...extra });
+      h.execute({ language: request, version: '*', files: [{ content: source }], ...extra });
 
     it('runs hello world', async () => {
       const res = await run(p.hello);

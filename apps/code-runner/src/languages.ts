@@ -92,10 +92,10 @@ function defaultSearchPath(tool: string): string[] {
   return tool === 'node' ? [path.dirname(process.execPath), ...trustedPath] : trustedPath;
 }
 
-function readVersion(argv: string[]): Promise<string> {
+function readVersion(argv: string[], stdin = ''): Promise<string> {
   const [file, ...args] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       { timeout: 20_000, env: { PATH: trustedPath.join(':'), LANG: 'C.UTF-8', HOME: '/nonexistent' } },
@@ -104,6 +104,9 @@ function readVersion(argv: string[]): Promise<string> {
         else resolve(`${stdout}\n${stderr}`);
       },
     );
+    // Closed in every case: a toolchain that reads stdin (tclsh) would otherwise wait for the timeout.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(stdin);
   });
 }
 
@@ -166,7 +169,7 @@ export async function detectLanguages(
       const versionArgv = spec.version.argv.map((arg, i) => (i === 0 ? (tools[arg] ?? arg) : arg));
       let output: string;
       try {
-        output = await readVersion(versionArgv);
+        output = await readVersion(versionArgv, spec.version.stdin);
       } catch (error) {
         return { name: spec.name, reason: `${versionArgv.join(' ')} failed: ${(error as Error).message}` };
       }

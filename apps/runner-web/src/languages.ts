@@ -21,6 +21,23 @@ const modes: Record<EditorMode, () => Promise<Extension>> = {
   go: () => import('@codemirror/lang-go').then((m) => m.go()),
   rust: () => import('@codemirror/lang-rust').then((m) => m.rust()),
   java: () => import('@codemirror/lang-java').then((m) => m.java()),
+  ruby: () =>
+    Promise.all([import('@codemirror/language'), import('@codemirror/legacy-modes/mode/ruby')]).then(
+      ([{ StreamLanguage }, { ruby }]) => StreamLanguage.define(ruby),
+    ),
+  perl: () =>
+    Promise.all([import('@codemirror/language'), import('@codemirror/legacy-modes/mode/perl')]).then(
+      ([{ StreamLanguage }, { perl }]) => StreamLanguage.define(perl),
+    ),
+  lua: () =>
+    Promise.all([import('@codemirror/language'), import('@codemirror/legacy-modes/mode/lua')]).then(
+      ([{ StreamLanguage }, { lua }]) => StreamLanguage.define(lua),
+    ),
+  tcl: () =>
+    Promise.all([import('@codemirror/language'), import('@codemirror/legacy-modes/mode/tcl')]).then(
+      ([{ StreamLanguage }, { tcl }]) => StreamLanguage.define(tcl),
+    ),
+  plain: async () => [],
 };
 
 /** A language the page has no grammar for still gets an editor: plain text and an empty-ish start. */

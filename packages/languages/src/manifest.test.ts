@@ -14,7 +14,21 @@ const versionOutputs: Record<string, [output: string, version: string]> = {
   go: ['go version go1.19.8 linux/amd64', '1.19.8'],
   rust: ['rustc 1.63.0', '1.63.0'],
   java: ['javac 17.0.17', '17.0.17'],
+  ruby: ['ruby 3.1.2p20 (2022-04-12 revision 4491bb740a) [x86_64-linux-gnu]', '3.1.2'],
+  php: ['PHP 8.2.36 (cli) (built: Nov 18 2026 20:02:04) (NTS)', '8.2.36'],
+  perl: ['This is perl 5, version 36, subversion 0 (v5.36.0) built for x86_64-linux-gnu-thread-multi', '5.36.0'],
+  'lua/lua': ['Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio', '5.4.4'],
+  'lua/luajit': ['LuaJIT 2.1.0-beta3 -- Copyright (C) 2005-2022 Mike Pall. https://luajit.org/', '2.1.0-beta3'],
+  tcl: ['8.6.13', '8.6.13'],
 };
+
+/** Languages Judge0 CE 1.13.1 does not have: no id to give them. */
+const notInJudge0 = new Set(['tcl']);
+
+/** The key of a runtime in versionOutputs: the language, and the runtime where it has several. */
+function runtimeKey(language: Language, runtime: Runtime): string {
+  return language.runtimes.length > 1 ? `${language.name}/${runtime.name}` : language.name;
+}
 
 function eachRuntime(each: (language: Language, runtime: Runtime) => void): void {
   for (const language of languages) for (const runtime of language.runtimes) each(language, runtime);
@@ -91,9 +105,11 @@ describe('the language manifest', () => {
   });
 
   it("reads each toolchain's version from what it prints", () => {
-    expect(Object.keys(versionOutputs).toSorted()).toEqual(languages.map((l) => l.name).toSorted());
+    expect(Object.keys(versionOutputs).toSorted()).toEqual(
+      languages.flatMap((l) => l.runtimes.map((r) => runtimeKey(l, r))).toSorted(),
+    );
     eachRuntime((language, runtime) => {
-      const [output, version] = versionOutputs[language.name] ?? ['', ''];
+      const [output, version] = versionOutputs[runtimeKey(language, runtime)] ?? ['', ''];
       expect(runtime.version.pattern.exec(output)?.[1], language.name).toBe(version);
       if (runtime.minVersion) expect(runtime.minVersion).toMatch(/^\d+\.\d+\.\d+$/);
     });
@@ -103,8 +119,13 @@ describe('the language manifest', () => {
     const ids = languages.flatMap((l) => l.runtimes.flatMap((r) => r.judge0Ids));
     expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+    for (const language of languages) {
+      const has = language.runtimes.some((r) => r.judge0Ids.length > 0);
+      expect(has, `${language.name}: a Judge0 id (or listed in notInJudge0)`).toBe(!notInJudge0.has(language.name));
+      // The default runtime answers for the language's ids (Judge0 has one toolchain per id).
+      if (has) expect(language.runtimes[0].judge0Ids.length, language.name).toBeGreaterThan(0);
+    }
     eachRuntime((language, runtime) => {
-      expect(runtime.judge0Ids.length, `${language.name}: a Judge0 id`).toBeGreaterThan(0);
       for (const pkg of runtime.debianPackages) expect(pkg, language.name).toMatch(/^[a-z0-9][a-z0-9+.-]+$/);
     });
   });
@@ -124,6 +145,8 @@ describe('lookups', () => {
     expect(findLanguage('nodejs')?.name).toBe('javascript');
     expect(findLanguage('g++')?.name).toBe('c++');
     expect(findLanguage('gcc')?.name).toBe('c');
+    expect(findLanguage('luajit')?.name).toBe('lua');
+    expect(findLanguage('rb')?.name).toBe('ruby');
     expect(findLanguage('cobol')).toBeUndefined();
   });
 
@@ -143,6 +166,12 @@ describe('lookups', () => {
       'golang-go',
       'rustc',
       'default-jdk-headless',
+      'ruby',
+      'php-cli',
+      'perl',
+      'lua5.4',
+      'luajit',
+      'tcl',
     ]);
   });
 });

@@ -1,7 +1,22 @@
 import { java } from './families/jvm.ts';
 import { c, cpp, go, rust } from './families/native.ts';
-import { bash, javascript, python, typescript } from './families/scripts.ts';
+import { bash, javascript, lua, perl, php, python, ruby, tcl, typescript } from './families/scripts.ts';
 import type { Language } from './types.ts';
 
 /** Every language code-runner knows, in the order it lists them; each is offered where its toolchain is found. */
-export const languages: readonly Language[] = [python, javascript, typescript, bash, c, cpp, go, rust, java];
+export const languages: readonly Language[] = [
+  python,
+  javascript,
+  typescript,
+  bash,
+  c,
+  cpp,
+  go,
+  rust,
+  java,
+  ruby,
+  php,
+  perl,
+  lua,
+  tcl,
+];

@@ -1,5 +1,19 @@
 /** A CodeMirror language the web page loads for the editor (runner-web maps each to its grammar). */
-export type EditorMode = 'python' | 'javascript' | 'typescript' | 'shell' | 'cpp' | 'go' | 'rust' | 'java';
+export type EditorMode =
+  | 'python'
+  | 'javascript'
+  | 'typescript'
+  | 'shell'
+  | 'cpp'
+  | 'go'
+  | 'rust'
+  | 'java'
+  | 'ruby'
+  | 'perl'
+  | 'lua'
+  | 'tcl'
+  /** No grammar: plain text, for a language CodeMirror has no mode for. */
+  | 'plain';
 
 /**
  * A command as an argument template. argv[0] is a key of the runtime's `tools` (resolved to an absolute
@@ -14,6 +28,8 @@ export type ArgvTemplate = readonly string[];
 export interface VersionProbe {
   argv: ArgvTemplate;
   pattern: RegExp;
+  /** Written to the command's stdin (a toolchain without a version flag, e.g. tclsh); otherwise stdin is empty. */
+  stdin?: string;
 }
 
 /** One toolchain of a language: what Piston calls a runtime (e.g. C with gcc, or with clang). */
