@@ -34,6 +34,8 @@ const languagePackages = [
   'lua5.4',
   'luajit',
   'tcl',
+  'gawk',
+  'jq',
 ];
 const debianPackages = [...sandboxPackages, ...languagePackages];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local

@@ -139,6 +139,20 @@ const programs: Record<string, Programs> = {
     exit3: 'exit 3',
     uncaught: { source: 'error "boom"', code: 1, stderr: /boom/ },
   },
+  awk: {
+    hello: 'BEGIN { print "hello world" }',
+    echoStdin: '{ print }',
+    printArgs: 'BEGIN { for (i = 1; i < ARGC; i++) printf "%s%s", (i > 1 ? " " : ""), ARGV[i]; print "" }',
+    exit3: 'BEGIN { exit 3 }',
+    uncaught: { source: 'BEGIN { x = 0; print 1 / x }', code: 2, stderr: /fatal: division by zero/ },
+  },
+  jq: {
+    hello: '"hello world"',
+    echoStdin: 'inputs',
+    printArgs: '$ARGS.positional | join(" ")',
+    exit3: '"" | halt_error(3)',
+    uncaught: { source: 'error("boom")', code: 5, stderr: /jq: error .*boom/ },
+  },
 };
 
 const detected = await detectLanguages();

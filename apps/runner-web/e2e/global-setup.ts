@@ -30,6 +30,8 @@ export default async function setup(): Promise<void> {
     join(appDir, 'vite.config.ts'),
     join(appDir, 'package.json'),
     join(repoRoot, 'packages/runner-api/src'),
+    // The page bundles the language manifest (samples, editor modes).
+    join(repoRoot, 'packages/languages/src'),
   ]);
   const built = await newest([join(appDir, 'dist/index.html')]);
   if (built > sources) return;

@@ -20,10 +20,12 @@ const versionOutputs: Record<string, [output: string, version: string]> = {
   'lua/lua': ['Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio', '5.4.4'],
   'lua/luajit': ['LuaJIT 2.1.0-beta3 -- Copyright (C) 2005-2022 Mike Pall. https://luajit.org/', '2.1.0-beta3'],
   tcl: ['8.6.13', '8.6.13'],
+  awk: ['GNU Awk 5.2.1, API 3.2, PMA Avon 8-g1, (GNU MPFR 4.2.0, GNU MP 6.2.1)', '5.2.1'],
+  jq: ['jq-1.6', '1.6'],
 };
 
 /** Languages Judge0 CE 1.13.1 does not have: no id to give them. */
-const notInJudge0 = new Set(['tcl']);
+const notInJudge0 = new Set(['tcl', 'awk', 'jq']);
 
 /** The key of a runtime in versionOutputs: the language, and the runtime where it has several. */
 function runtimeKey(language: Language, runtime: Runtime): string {
@@ -172,6 +174,8 @@ describe('lookups', () => {
       'lua5.4',
       'luajit',
       'tcl',
+      'gawk',
+      'jq',
     ]);
   });
 });

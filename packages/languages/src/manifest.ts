@@ -1,6 +1,7 @@
 import { java } from './families/jvm.ts';
 import { c, cpp, go, rust } from './families/native.ts';
 import { bash, javascript, lua, perl, php, python, ruby, tcl, typescript } from './families/scripts.ts';
+import { awk, jq } from './families/tools.ts';
 import type { Language } from './types.ts';
 
 /** Every language code-runner knows, in the order it lists them; each is offered where its toolchain is found. */
@@ -19,4 +20,6 @@ export const languages: readonly Language[] = [
   perl,
   lua,
   tcl,
+  awk,
+  jq,
 ];
