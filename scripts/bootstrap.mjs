@@ -36,6 +36,9 @@ const languagePackages = [
   'tcl',
   'gawk',
   'jq',
+  'pypy3',
+  'clang',
+  'tcc',
 ];
 const debianPackages = [...sandboxPackages, ...languagePackages];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local

@@ -47,7 +47,7 @@ RUN mkdir -p /usr/share/man/man1 \
  && apt-get install -y --no-install-recommends \
       bubblewrap util-linux procps ca-certificates tini \
       python3 gcc g++ libc6-dev golang-go rustc default-jdk-headless \
-      ruby php-cli perl lua5.4 luajit tcl gawk jq \
+      ruby php-cli perl lua5.4 luajit tcl gawk jq pypy3 clang tcc \
  && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid so that Kubernetes can check runAsNonRoot. As non-root, the service runs each

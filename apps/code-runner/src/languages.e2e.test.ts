@@ -233,8 +233,10 @@ for (const { language, request, p } of targets) {
         expect(res.compile?.code).not.toBe(0);
         expect(res.compile?.stderr.length).toBeGreaterThan(0);
         expect(res.run).toMatchObject({ stdout: '', code: null, message: 'not run: the compile stage failed' });
+        // v1 picks a language's default runtime by its v1 name, and another runtime by its alias.
         const v1 = await h.post('/api/v1/run', {
-          language: h.runner.runtimes.find((r) => r.spec.name === language)?.spec.v1Name,
+          language:
+            request === language ? h.runner.runtimes.find((r) => r.spec.name === language)?.spec.v1Name : request,
           source: compileError,
         });
         expect(v1.body.error).toBe(`compilation failed: exit status ${res.compile?.code}`);

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { languageByExtension } from '@repo/languages';
 import type { ExecuteResponse, Runtime } from '@repo/runner-api';
 import { freePort, type RunningCodeRunner, startCodeRunner } from 'code-runner/testing';
 import { execa, type Options } from 'execa';
@@ -150,7 +151,7 @@ describe('runner run', () => {
     const result = await runner(['run', file]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(
-      `runner: ${file} has the extension ".txt", which names no language; pass the language with -l LANG (known extensions: .py .js .mjs .cjs .ts .mts .cts .sh .c .cpp .cc .cxx .c++ .go .rs .java)`,
+      `runner: ${file} has the extension ".txt", which names no language; pass the language with -l LANG (known extensions: ${[...languageByExtension.keys()].join(' ')})`,
     );
   });
 

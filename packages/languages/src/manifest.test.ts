@@ -5,12 +5,19 @@ const placeholders = new Set(['main', 'stem', 'sources', 'heapMiB', 'args']);
 
 /** What each toolchain prints for its version command (bookworm's, and a newer Node): the version the probe must read. */
 const versionOutputs: Record<string, [output: string, version: string]> = {
-  python: ['Python 3.11.2', '3.11.2'],
+  'python/cpython': ['Python 3.11.2', '3.11.2'],
+  'python/pypy': [
+    'Python 3.9.16 (7.3.11+dfsg-2+deb12u3, Dec 30 2024, 22:36:23)\n[PyPy 7.3.11 with GCC 12.2.0]',
+    '7.3.11',
+  ],
   javascript: ['v24.11.1', '24.11.1'],
   typescript: ['v24.11.1', '24.11.1'],
   bash: ['GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)', '5.2.15'],
-  c: ['12.2.0', '12.2.0'],
-  'c++': ['12.2.0', '12.2.0'],
+  'c/gcc': ['12.2.0', '12.2.0'],
+  'c/clang': ['14.0.6', '14.0.6'],
+  'c/tcc': ['tcc version 0.9.27 (x86_64 Linux)', '0.9.27'],
+  'c++/gcc': ['12.2.0', '12.2.0'],
+  'c++/clang': ['14.0.6', '14.0.6'],
   go: ['go version go1.19.8 linux/amd64', '1.19.8'],
   rust: ['rustc 1.63.0', '1.63.0'],
   java: ['javac 17.0.17', '17.0.17'],
@@ -148,6 +155,10 @@ describe('lookups', () => {
     expect(findLanguage('g++')?.name).toBe('c++');
     expect(findLanguage('gcc')?.name).toBe('c');
     expect(findLanguage('luajit')?.name).toBe('lua');
+    expect(findLanguage('pypy')?.name).toBe('python');
+    expect(findLanguage('clang')?.name).toBe('c');
+    expect(findLanguage('clang++')?.name).toBe('c++');
+    expect(findLanguage('tcc')?.name).toBe('c');
     expect(findLanguage('rb')?.name).toBe('ruby');
     expect(findLanguage('cobol')).toBeUndefined();
   });
@@ -162,8 +173,11 @@ describe('lookups', () => {
   it('lists the Debian packages of every runtime once', () => {
     expect(debianPackages).toEqual([
       'python3',
+      'pypy3',
       'gcc',
       'libc6-dev',
+      'clang',
+      'tcc',
       'g++',
       'golang-go',
       'rustc',

@@ -20,6 +20,27 @@ export const c: Language = {
       compile: ['gcc', '-O2', '-std=gnu17', '-o', 'main', '-x', 'c', '{sources}', '-x', 'none', '-lm'],
       run: ['./main', '{args}'],
     },
+    {
+      name: 'clang',
+      aliases: ['clang'],
+      judge0Ids: [75],
+      debianPackages: ['clang', 'libc6-dev'],
+      tools: { clang: 'clang' },
+      version: { argv: ['clang', '-dumpversion'], pattern: /(\d+\.\d+\.\d+)/ },
+      compile: ['clang', '-O2', '-std=gnu17', '-o', 'main', '-x', 'c', '{sources}', '-x', 'none', '-lm'],
+      run: ['./main', '{args}'],
+    },
+    {
+      // The Tiny C Compiler: C99 and a fast compile, no optimiser.
+      name: 'tcc',
+      aliases: ['tcc'],
+      judge0Ids: [],
+      debianPackages: ['tcc', 'libc6-dev'],
+      tools: { tcc: 'tcc' },
+      version: { argv: ['tcc', '-v'], pattern: /tcc version (\d+\.\d+\.\d+)/ },
+      compile: ['tcc', '-o', 'main', '{sources}', '-lm'],
+      run: ['./main', '{args}'],
+    },
   ],
   sample: `#include <stdio.h>
 
@@ -51,6 +72,17 @@ export const cpp: Language = {
       tools: { gxx: 'g++' },
       version: { argv: ['gxx', '-dumpfullversion'], pattern: /(\d+\.\d+\.\d+)/ },
       compile: ['gxx', '-O2', '-std=gnu++20', '-o', 'main', '-x', 'c++', '{sources}', '-x', 'none', '-lm'],
+      run: ['./main', '{args}'],
+    },
+    {
+      // clang++ with bookworm's libstdc++ (g++'s headers, which the package clang depends on).
+      name: 'clang',
+      aliases: ['clang++'],
+      judge0Ids: [76],
+      debianPackages: ['clang', 'libc6-dev'],
+      tools: { clangxx: 'clang++' },
+      version: { argv: ['clangxx', '-dumpversion'], pattern: /(\d+\.\d+\.\d+)/ },
+      compile: ['clangxx', '-O2', '-std=gnu++20', '-o', 'main', '-x', 'c++', '{sources}', '-x', 'none', '-lm'],
       run: ['./main', '{args}'],
     },
   ],

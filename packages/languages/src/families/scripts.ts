@@ -11,12 +11,24 @@ export const python: Language = {
   editorMode: 'python',
   runtimes: [
     {
-      aliases: [],
+      name: 'cpython',
+      aliases: ['cpython'],
       judge0Ids: [71],
       debianPackages: ['python3'],
       tools: { python3: 'python3' },
       version: { argv: ['python3', '--version'], pattern: /Python (\d+\.\d+\.\d+\S*)/ },
       run: ['python3', '{main}', '{args}'],
+      env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+    },
+    {
+      // The version is PyPy's own (bookworm's 7.3.11 implements Python 3.9).
+      name: 'pypy',
+      aliases: ['pypy', 'pypy3'],
+      judge0Ids: [],
+      debianPackages: ['pypy3'],
+      tools: { pypy3: 'pypy3' },
+      version: { argv: ['pypy3', '--version'], pattern: /\[PyPy (\d+\.\d+\.\d+)/ },
+      run: ['pypy3', '{main}', '{args}'],
       env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
     },
   ],
