@@ -4,10 +4,12 @@
 // `pnpm install --frozen-lockfile` (its postCreateCommand) and two packages' tests inside it: @repo/lock,
 // and @repo/sandbox at the `namespaces` level, which proves bubblewrap works there with the runArgs of
 // devcontainer.json. Real CLI, real podman: nothing is mocked.
+
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
+import { languages } from '@repo/languages';
 import { execa } from 'execa';
 import { parse } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +257,10 @@ describe.skipIf(missing)('the dev container, built by the Dev Containers CLI wit
       found.push(`${name}: ${first}`);
     }
     log(`tools inside:\n${found.map((line) => `    ${line}`).join('\n')}`);
+    // And the tools of every runtime of the language manifest (the list above is the base of the dev container).
+    const tools = [...new Set(languages.flatMap((l) => l.runtimes.flatMap((r) => Object.values(r.tools))))];
+    const missing = await inside(`for t in ${tools.join(' ')}; do command -v "$t" >/dev/null || echo "$t"; done`);
+    expect(missing.stdout.trim(), 'tools of the language manifest missing in the dev container').toBe('');
 
     const kubectl = await inside('kubectl version --client');
     if (withKubectl) expect(kubectl.code, kubectl.all).toBe(0);

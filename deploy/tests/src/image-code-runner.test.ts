@@ -2,6 +2,7 @@
 // builds code-runner's image with podman from deploy/docker/code-runner.Dockerfile and runs it as
 // it ships: its own user, never --privileged, with exactly the options deploy/README.md gives
 // operators. Over HTTP: its isolation level, a hostile set, no orphan or zombie left, and a soak.
+import { languages } from '@repo/languages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appFiles,
@@ -125,9 +126,11 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     }
     // The image requires namespaces; cgroups inside a container need a delegated cgroup (deploy/README.md).
     expect(['namespaces', 'full']).toContain(info.isolation.level);
-    expect(info.runtimes.map((r) => r.language).toSorted()).toEqual(
-      ['bash', 'c', 'c++', 'go', 'java', 'javascript', 'python', 'rust', 'typescript'].toSorted(),
+    // Every language of the manifest, each of its runtimes: the image installs all their packages.
+    expect([...new Set(info.runtimes.map((r) => r.language))].toSorted()).toEqual(
+      languages.map((language) => language.name).toSorted(),
     );
+    expect(info.runtimes).toHaveLength(languages.flatMap((language) => language.runtimes).length);
     const page = await fetch(`${container.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
