@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoxBusyError, IsolationUnavailableError, SandboxOptionError } from './errors.ts';
-import type { IsolationLayer, IsolationLevel } from './isolation.ts';
 import { Sandbox } from './sandbox.ts';
 import {
   expectNothingLeft,
+  levels,
   makeSandbox,
   readPromises,
   requireGcc,
@@ -13,12 +13,6 @@ import {
   skipOrFail,
   type TestSandbox,
 } from './test-support.ts';
-
-const levels: Array<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
-  { level: 'full', disable: [] },
-  { level: 'namespaces', disable: ['cgroups'] },
-  { level: 'basic', disable: ['cgroups', 'namespaces'] },
-];
 
 describe.each(levels)('at level $level', ({ level, disable }) => {
   let t: TestSandbox;

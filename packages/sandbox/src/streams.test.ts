@@ -4,14 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IsolationLayer, IsolationLevel } from './isolation.ts';
-import { expectNothingLeft, makeSandbox, requireLevel, type TestSandbox } from './test-support.ts';
-
-const levels: Array<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
-  { level: 'full', disable: [] },
-  { level: 'namespaces', disable: ['cgroups'] },
-  { level: 'basic', disable: ['cgroups', 'namespaces'] },
-];
+import { expectNothingLeft, levels, makeSandbox, requireLevel, type TestSandbox } from './test-support.ts';
 
 /** Resolves once `predicate` holds for the text received so far. */
 function waitFor(received: () => string, predicate: (text: string) => boolean, what: string): Promise<void> {

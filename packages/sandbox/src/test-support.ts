@@ -16,6 +16,13 @@ import {
 } from './promises.ts';
 import { Sandbox } from './sandbox.ts';
 
+/** Each level with the layers to disable to run at it (on a host that allows `full`). */
+export const levels: ReadonlyArray<{ level: IsolationLevel; disable: IsolationLayer[] }> = [
+  { level: 'full', disable: [] },
+  { level: 'namespaces', disable: ['cgroups'] },
+  { level: 'basic', disable: ['cgroups', 'namespaces'] },
+];
+
 let nextSandbox = 0;
 
 export interface TestSandbox {
