@@ -4,7 +4,7 @@ import type { ExecuteFile } from '@repo/runner-api';
 import type { RunResult, Sandbox } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { CompileCache, type CompileOutcome } from './compile-cache.ts';
-import { expandArgv, type LanguageRuntime } from './languages.ts';
+import { expandArgv, expandEnv, type LanguageRuntime } from './languages.ts';
 import type { StageLimits } from './limits.ts';
 import type { Pool } from './pool.ts';
 import type { PhaseTimer } from './timing.ts';
@@ -135,7 +135,6 @@ export class Executor {
       ];
       const common = {
         box,
-        env: runtime.spec.env,
         readOnlyPaths: runtime.readOnlyPaths,
         signal: job.signal,
       };
@@ -149,12 +148,13 @@ export class Executor {
           args: [],
           memoryBytes: job.limits.compile.memoryBytes,
         });
+        const env = expandEnv(runtime, job.limits.compile.memoryBytes);
         const key = CompileCache.key(
           {
             language: runtime.spec.name,
             version: runtime.version,
             argv,
-            env: runtime.spec.env ?? {},
+            env: env ?? {},
             limits: job.limits.compile,
           },
           job.files,
@@ -164,7 +164,7 @@ export class Executor {
           boxDir: box.dir,
           ignore: runtime.spec.cacheIgnore,
           link: this.#options.linkCachedArtifacts,
-          compile: () => sandbox.run({ ...common, argv, limits: job.limits.compile }),
+          compile: () => sandbox.run({ ...common, argv, env, limits: job.limits.compile }),
         });
         timer?.mark(compile.cached ? 'cache' : 'compile');
         this.#logInternal(compile.result, 'compile');
@@ -177,7 +177,8 @@ export class Executor {
         args: job.args,
         memoryBytes: job.limits.run.memoryBytes,
       });
-      const run = await sandbox.run({ ...common, argv, stdin: job.stdin, limits: job.limits.run });
+      const env = expandEnv(runtime, job.limits.run.memoryBytes);
+      const run = await sandbox.run({ ...common, argv, env, stdin: job.stdin, limits: job.limits.run });
       timer?.mark('run');
       this.#logInternal(run, 'run');
       return compile ? { compile, run } : { run };

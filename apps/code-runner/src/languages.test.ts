@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import {
   detectLanguages,
   expandArgv,
+  expandEnv,
   findRuntime,
   findRuntimeV1,
+  heapMiB,
   type LanguageRuntime,
   languageTable,
   reachableByOthers,
@@ -157,6 +159,23 @@ describe('expandArgv', () => {
     const run = expandArgv(java, spec('java').run, context);
     expect(run[0]).toBe('/usr/bin/java');
     expect(run.slice(-2)).toEqual(['Hello', 'a b']);
+  });
+});
+
+describe('heapMiB and expandEnv', () => {
+  it('leaves a quarter of the limit, at least 32 MiB, beside the heap, and never less than 16 MiB of heap', () => {
+    expect(heapMiB(256 * 2 ** 20)).toBe(192);
+    expect(heapMiB(64 * 2 ** 20)).toBe(32);
+    expect(heapMiB(40 * 2 ** 20)).toBe(16);
+  });
+
+  it("expands {heapMiB} in the runtime's environment from the stage's memory limit, and gives none where it has none", () => {
+    const withEnv: LanguageRuntime = {
+      ...runtime('java', '17'),
+      spec: { ...spec('java'), env: { JAVA_OPTS: '-Xmx{heapMiB}m -Xss8m', OTHER: 'as is' } },
+    };
+    expect(expandEnv(withEnv, 512 * 2 ** 20)).toEqual({ JAVA_OPTS: '-Xmx384m -Xss8m', OTHER: 'as is' });
+    expect(expandEnv(runtime('java', '17'), 512 * 2 ** 20)).toBeUndefined();
   });
 });
 

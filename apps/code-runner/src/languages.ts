@@ -237,6 +237,19 @@ export interface ArgvContext {
   memoryBytes: number;
 }
 
+/** A heap size for a runtime that needs one (the JVM, the CLR, SBCL): a quarter of the limit (at least 32 MiB) is left for its own memory. */
+export function heapMiB(memoryBytes: number): number {
+  return Math.max(16, Math.floor((memoryBytes - Math.max(memoryBytes / 4, 32 << 20)) / 2 ** 20));
+}
+
+/** The runtime's environment for a stage, with `{heapMiB}` expanded (e.g. `JAVA_OPTS=-Xmx{heapMiB}m` for a JVM started by a script). */
+export function expandEnv(runtime: LanguageRuntime, memoryBytes: number): Record<string, string> | undefined {
+  const env = runtime.spec.env;
+  if (!env) return undefined;
+  const heap = String(heapMiB(memoryBytes));
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value.replaceAll('{heapMiB}', heap)]));
+}
+
 /** Expands an argument template of the table into a real argv (argv[0] an absolute tool path or ./file). */
 export function expandArgv(
   runtime: LanguageRuntime,
@@ -244,20 +257,13 @@ export function expandArgv(
   context: ArgvContext,
 ): [string, ...string[]] {
   const stem = path.basename(context.main).replace(/\.[^.]*$/, '');
-  // Leave a quarter of the limit (at least 32 MiB) for the runtime's own memory beside its heap.
-  const heapMiB = Math.max(
-    16,
-    Math.floor((context.memoryBytes - Math.max(context.memoryBytes / 4, 32 << 20)) / 2 ** 20),
-  );
+  const heap = String(heapMiB(context.memoryBytes));
   const argv: string[] = [];
   template.forEach((arg, i) => {
     if (i === 0 && runtime.tools[arg]) argv.push(runtime.tools[arg]);
     else if (arg === '{sources}') argv.push(...context.sources);
     else if (arg === '{args}') argv.push(...context.args);
-    else
-      argv.push(
-        arg.replaceAll('{main}', context.main).replaceAll('{stem}', stem).replaceAll('{heapMiB}', String(heapMiB)),
-      );
+    else argv.push(arg.replaceAll('{main}', context.main).replaceAll('{stem}', stem).replaceAll('{heapMiB}', heap));
   });
   return argv as [string, ...string[]];
 }

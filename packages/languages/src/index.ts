@@ -2,7 +2,7 @@ import { languages } from './manifest.ts';
 import type { Language } from './types.ts';
 
 export { languages } from './manifest.ts';
-export type { ArgvTemplate, EditorMode, Language, Runtime, VersionProbe } from './types.ts';
+export type { ArgvTemplate, EditorMode, Language, Runtime, TestPrograms, VersionProbe } from './types.ts';
 
 /** The language `name` names: its v2 name, an alias, its v1 name or a runtime's alias (any case). */
 export function findLanguage(name: string): Language | undefined {

@@ -3,38 +3,59 @@ import { debianPackages, findLanguage, type Language, languageByExtension, langu
 
 const placeholders = new Set(['main', 'stem', 'sources', 'heapMiB', 'args']);
 
-/** What each toolchain prints for its version command (bookworm's, and a newer Node): the version the probe must read. */
-const versionOutputs: Record<string, [output: string, version: string]> = {
-  'python/cpython': ['Python 3.11.2', '3.11.2'],
-  'python/pypy': [
-    'Python 3.9.16 (7.3.11+dfsg-2+deb12u3, Dec 30 2024, 22:36:23)\n[PyPy 7.3.11 with GCC 12.2.0]',
-    '7.3.11',
-  ],
-  javascript: ['v24.11.1', '24.11.1'],
-  typescript: ['v24.11.1', '24.11.1'],
-  bash: ['GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)', '5.2.15'],
-  'c/gcc': ['12.2.0', '12.2.0'],
-  'c/clang': ['14.0.6', '14.0.6'],
-  'c/tcc': ['tcc version 0.9.27 (x86_64 Linux)', '0.9.27'],
-  'c++/gcc': ['12.2.0', '12.2.0'],
-  'c++/clang': ['14.0.6', '14.0.6'],
-  go: ['go version go1.19.8 linux/amd64', '1.19.8'],
-  rust: ['rustc 1.63.0', '1.63.0'],
-  java: ['javac 17.0.17', '17.0.17'],
-  ruby: ['ruby 3.1.2p20 (2022-04-12 revision 4491bb740a) [x86_64-linux-gnu]', '3.1.2'],
-  php: ['PHP 8.2.36 (cli) (built: Nov 18 2026 20:02:04) (NTS)', '8.2.36'],
-  perl: ['This is perl 5, version 36, subversion 0 (v5.36.0) built for x86_64-linux-gnu-thread-multi', '5.36.0'],
-  'lua/lua': ['Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio', '5.4.4'],
-  'lua/luajit': ['LuaJIT 2.1.0-beta3 -- Copyright (C) 2005-2022 Mike Pall. https://luajit.org/', '2.1.0-beta3'],
-  tcl: ['8.6.13', '8.6.13'],
-  awk: ['GNU Awk 5.2.1, API 3.2, PMA Avon 8-g1, (GNU MPFR 4.2.0, GNU MP 6.2.1)', '5.2.1'],
-  jq: ['jq-1.6', '1.6'],
+/**
+ * Judge0 CE 1.13.1's languages (its CHANGELOG's v1.5.0 table; 43 Plain Text, 44 Executable and 89 Multi-file
+ * program are not toolchains): id -> the manifest language and runtime that answer for it, where we have one.
+ * Judge0's Prolog (69) is GNU Prolog, its Common Lisp (55) SBCL, its D (56) DMD (gdc here), its Basic (47) FBC.
+ */
+const judge0Toolchains: Record<number, string> = {
+  45: 'assembly',
+  46: 'bash',
+  47: 'basic',
+  48: 'c/gcc',
+  49: 'c/gcc',
+  50: 'c/gcc',
+  51: 'csharp',
+  52: 'c++/gcc',
+  53: 'c++/gcc',
+  54: 'c++/gcc',
+  55: 'commonlisp/sbcl',
+  56: 'd',
+  57: 'elixir',
+  58: 'erlang',
+  59: 'fortran',
+  60: 'go',
+  61: 'haskell',
+  62: 'java',
+  63: 'javascript',
+  64: 'lua/lua',
+  65: 'ocaml',
+  66: 'octave',
+  67: 'pascal',
+  68: 'php',
+  69: 'prolog/gprolog',
+  70: 'python2',
+  71: 'python/cpython',
+  72: 'ruby',
+  73: 'rust',
+  74: 'typescript',
+  75: 'c/clang',
+  76: 'c++/clang',
+  77: 'cobol',
+  78: 'kotlin',
+  79: 'objective-c',
+  80: 'r',
+  81: 'scala',
+  82: 'sqlite3',
+  83: 'swift',
+  84: 'vb',
+  85: 'perl',
+  86: 'clojure',
+  87: 'fsharp',
+  88: 'groovy',
 };
 
-/** Languages Judge0 CE 1.13.1 does not have: no id to give them. */
-const notInJudge0 = new Set(['tcl', 'awk', 'jq']);
-
-/** The key of a runtime in versionOutputs: the language, and the runtime where it has several. */
+/** The key of a runtime: the language, and the runtime where it has several (as in judge0Toolchains). */
 function runtimeKey(language: Language, runtime: Runtime): string {
   return language.runtimes.length > 1 ? `${language.name}/${runtime.name}` : language.name;
 }
@@ -114,33 +135,42 @@ describe('the language manifest', () => {
   });
 
   it("reads each toolchain's version from what it prints", () => {
-    expect(Object.keys(versionOutputs).toSorted()).toEqual(
-      languages.flatMap((l) => l.runtimes.map((r) => runtimeKey(l, r))).toSorted(),
-    );
     eachRuntime((language, runtime) => {
-      const [output, version] = versionOutputs[runtimeKey(language, runtime)] ?? ['', ''];
-      expect(runtime.version.pattern.exec(output)?.[1], language.name).toBe(version);
+      const [output, version] = runtime.version.example;
+      expect(runtime.version.pattern.exec(output)?.[1], runtimeKey(language, runtime)).toBe(version);
       if (runtime.minVersion) expect(runtime.minVersion).toMatch(/^\d+\.\d+\.\d+$/);
     });
   });
 
-  it('has Judge0 ids that are unique, and Debian package names that are valid', () => {
-    const ids = languages.flatMap((l) => l.runtimes.flatMap((r) => r.judge0Ids));
-    expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const language of languages) {
-      const has = language.runtimes.some((r) => r.judge0Ids.length > 0);
-      expect(has, `${language.name}: a Judge0 id (or listed in notInJudge0)`).toBe(!notInJudge0.has(language.name));
-      // The default runtime answers for the language's ids (Judge0 has one toolchain per id).
-      if (has) expect(language.runtimes[0].judge0Ids.length, language.name).toBeGreaterThan(0);
+  it('gives each runtime the Judge0 CE ids of its toolchain, and every Judge0 toolchain we have its id', () => {
+    const given = new Map<number, string>();
+    eachRuntime((language, runtime) => {
+      for (const id of runtime.judge0Ids) {
+        const key = runtimeKey(language, runtime);
+        expect(judge0Toolchains[id], `${key}: Judge0 id ${id}`).toBe(key);
+        expect(given.get(id), `Judge0 id ${id} given twice`).toBeUndefined();
+        given.set(id, key);
+      }
+    });
+    const ours = new Set(languages.flatMap((l) => l.runtimes.map((r) => runtimeKey(l, r))));
+    for (const [id, key] of Object.entries(judge0Toolchains)) {
+      if (ours.has(key)) expect(given.get(Number(id)), `${key} answers for Judge0 id ${id}`).toBe(key);
     }
+  });
+
+  it('names valid Debian packages', () => {
     eachRuntime((language, runtime) => {
       for (const pkg of runtime.debianPackages) expect(pkg, language.name).toMatch(/^[a-z0-9][a-z0-9+.-]+$/);
     });
   });
 
-  it('has a sample program for the web page in every language', () => {
+  it('has a sample program for the web page and test programs in every language', () => {
     for (const language of languages) {
+      const compiled = language.runtimes.some((r) => r.compile);
+      expect(Boolean(language.tests.compileError), `${language.name}: a compile error iff compiled`).toBe(compiled);
+      for (const [which, source] of Object.entries(language.tests)) {
+        if (typeof source === 'string') expect(source.trim().length, `${language.name} ${which}`).toBeGreaterThan(0);
+      }
       expect(language.sample.trim().length, language.name).toBeGreaterThan(0);
       expect(language.sample.endsWith('\n'), `${language.name}: the sample ends with a newline`).toBe(true);
     }
@@ -160,7 +190,7 @@ describe('lookups', () => {
     expect(findLanguage('clang++')?.name).toBe('c++');
     expect(findLanguage('tcc')?.name).toBe('c');
     expect(findLanguage('rb')?.name).toBe('ruby');
-    expect(findLanguage('cobol')).toBeUndefined();
+    expect(findLanguage('no-such-language')).toBeUndefined();
   });
 
   it('maps every extension to its language', () => {
@@ -170,26 +200,10 @@ describe('lookups', () => {
     expect(languageByExtension.size).toBe(languages.reduce((n, l) => n + l.extensions.length, 0));
   });
 
-  it('lists the Debian packages of every runtime once', () => {
-    expect(debianPackages).toEqual([
-      'python3',
-      'pypy3',
-      'gcc',
-      'libc6-dev',
-      'clang',
-      'tcc',
-      'g++',
-      'golang-go',
-      'rustc',
-      'default-jdk-headless',
-      'ruby',
-      'php-cli',
-      'perl',
-      'lua5.4',
-      'luajit',
-      'tcl',
-      'gawk',
-      'jq',
-    ]);
+  it('lists the Debian packages of every runtime once, in the order of the manifest', () => {
+    expect(new Set(debianPackages).size).toBe(debianPackages.length);
+    const inOrder = languages.flatMap((l) => l.runtimes.flatMap((r) => r.debianPackages));
+    expect(debianPackages).toEqual(inOrder.filter((pkg, i) => inOrder.indexOf(pkg) === i));
+    expect(debianPackages.slice(0, 3)).toEqual(['python3', 'pypy3', 'gcc']);
   });
 });

@@ -1,5 +1,10 @@
-import { java } from './families/jvm.ts';
+import { clr } from './families/clr.ts';
+import { compiled } from './families/compiled.ts';
+import { functional } from './families/functional.ts';
+import { java, jvm } from './families/jvm.ts';
+import { logicAndShells } from './families/logic-shells.ts';
 import { c, cpp, go, rust } from './families/native.ts';
+import { scientific } from './families/scientific.ts';
 import { bash, javascript, lua, perl, php, python, ruby, tcl, typescript } from './families/scripts.ts';
 import { awk, jq } from './families/tools.ts';
 import type { Language } from './types.ts';
@@ -22,4 +27,10 @@ export const languages: readonly Language[] = [
   tcl,
   awk,
   jq,
+  ...compiled,
+  ...jvm,
+  ...clr,
+  ...functional,
+  ...logicAndShells,
+  ...scientific,
 ];

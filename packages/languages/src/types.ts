@@ -12,6 +12,31 @@ export type EditorMode =
   | 'perl'
   | 'lua'
   | 'tcl'
+  | 'haskell'
+  | 'ocaml'
+  | 'csharp'
+  | 'kotlin'
+  | 'scala'
+  | 'objectivec'
+  | 'd'
+  | 'fortran'
+  | 'pascal'
+  | 'erlang'
+  | 'scheme'
+  | 'commonlisp'
+  | 'clojure'
+  | 'r'
+  | 'octave'
+  | 'cobol'
+  | 'forth'
+  | 'asm'
+  | 'coffeescript'
+  | 'groovy'
+  | 'crystal'
+  | 'haxe'
+  | 'sql'
+  | 'vb'
+  | 'elixir'
   /** No grammar: plain text, for a language CodeMirror has no mode for. */
   | 'plain';
 
@@ -30,6 +55,27 @@ export interface VersionProbe {
   pattern: RegExp;
   /** Written to the command's stdin (a toolchain without a version flag, e.g. tclsh); otherwise stdin is empty. */
   stdin?: string;
+  /** What bookworm's toolchain prints, and the version `pattern` must read from it (checked by the manifest's test). */
+  example: readonly [output: string, version: string];
+}
+
+/**
+ * Programs that every runtime of a language must pass through the API (code-runner's
+ * `languages.e2e.test.ts`), as Piston keeps a test program in each of its packages.
+ */
+export interface TestPrograms {
+  /** Prints exactly `hello world` and a newline. */
+  hello: string;
+  /** Copies stdin to stdout unchanged (UTF-8 included). */
+  echoStdin: string;
+  /** Prints its arguments joined by single spaces, then a newline. */
+  printArgs: string;
+  /** Exits with status 3. */
+  exit3: string;
+  /** An uncaught error (or abort): the exit it gives (`code`, or `signal` with a null code) and what stderr says. */
+  uncaught: { source: string; code: number | null; signal?: string; stderr: RegExp };
+  /** Compiled languages: a program that does not compile (a compile-stage failure with the compiler's message). */
+  compileError?: string;
 }
 
 /** One toolchain of a language: what Piston calls a runtime (e.g. C with gcc, or with clang). */
@@ -71,6 +117,7 @@ export interface Language {
   /** The web page's starting program: reads a name from stdin and prints a greeting, the args and a little more. */
   sample: string;
   editorMode: EditorMode;
+  tests: TestPrograms;
   /** Its toolchains; the first is the default. Several need a `name` each. */
   runtimes: readonly [Runtime, ...Runtime[]];
 }

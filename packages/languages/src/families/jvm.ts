@@ -28,11 +28,28 @@ export const java: Language = {
       judge0Ids: [62],
       debianPackages: ['default-jdk-headless'],
       tools: { javac: 'javac', java: 'java' },
-      version: { argv: ['javac', '-version'], pattern: /javac (\d+(?:\.\d+)*\S*)/ },
+      version: {
+        argv: ['javac', '-version'],
+        pattern: /javac (\d+(?:\.\d+)*\S*)/,
+        example: ['javac 17.0.17', '17.0.17'],
+      },
       compile: ['javac', ...jvmFlags.map((flag) => `-J${flag}`), '-encoding', 'UTF-8', '{sources}'],
       run: ['java', ...jvmFlags, '-cp', '.', '{stem}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'public class Main { public static void main(String[] a) { System.out.println("hello world"); } }',
+    echoStdin:
+      'public class Main { public static void main(String[] a) throws Exception { System.in.transferTo(System.out); } }',
+    printArgs: 'public class Main { public static void main(String[] a) { System.out.println(String.join(" ", a)); } }',
+    exit3: 'public class Main { public static void main(String[] a) { System.exit(3); } }',
+    uncaught: {
+      source: 'public class Main { public static void main(String[] a) { throw new RuntimeException("boom"); } }',
+      code: 1,
+      stderr: /RuntimeException: boom/,
+    },
+    compileError: 'public class Main { public static void main(String[] a) { int x = "text"; } }',
+  },
   sample: `import java.util.Arrays;
 import java.util.Scanner;
 
@@ -49,3 +66,6 @@ public class Main {
 }
 `,
 };
+
+/** The JVM's other languages, after Java. */
+export const jvm: readonly Language[] = [];

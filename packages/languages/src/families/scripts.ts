@@ -16,7 +16,11 @@ export const python: Language = {
       judge0Ids: [71],
       debianPackages: ['python3'],
       tools: { python3: 'python3' },
-      version: { argv: ['python3', '--version'], pattern: /Python (\d+\.\d+\.\d+\S*)/ },
+      version: {
+        argv: ['python3', '--version'],
+        pattern: /Python (\d+\.\d+\.\d+\S*)/,
+        example: ['Python 3.11.2', '3.11.2'],
+      },
       run: ['python3', '{main}', '{args}'],
       env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
     },
@@ -27,11 +31,25 @@ export const python: Language = {
       judge0Ids: [],
       debianPackages: ['pypy3'],
       tools: { pypy3: 'pypy3' },
-      version: { argv: ['pypy3', '--version'], pattern: /\[PyPy (\d+\.\d+\.\d+)/ },
+      version: {
+        argv: ['pypy3', '--version'],
+        pattern: /\[PyPy (\d+\.\d+\.\d+)/,
+        example: [
+          'Python 3.9.16 (7.3.11+dfsg-2+deb12u3, Dec 30 2024, 22:36:23)\n[PyPy 7.3.11 with GCC 12.2.0]',
+          '7.3.11',
+        ],
+      },
       run: ['pypy3', '{main}', '{args}'],
       env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
     },
   ],
+  tests: {
+    hello: 'print("hello world")',
+    echoStdin: 'import sys\nsys.stdout.write(sys.stdin.read())',
+    printArgs: 'import sys\nprint(" ".join(sys.argv[1:]))',
+    exit3: 'import sys\nsys.exit(3)',
+    uncaught: { source: 'raise ValueError("boom")', code: 1, stderr: /ValueError: boom/ },
+  },
   sample: `import sys
 
 name = sys.stdin.readline().strip() or "world"
@@ -56,10 +74,17 @@ export const javascript: Language = {
       // The Node that runs code-runner: the image's own, or the one scripts/bootstrap.mjs puts in .tools/.
       debianPackages: [],
       tools: { node: 'node' },
-      version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/ },
+      version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/, example: ['v24.11.1', '24.11.1'] },
       run: ['node', '--max-old-space-size={heapMiB}', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'console.log("hello world")',
+    echoStdin: 'process.stdin.pipe(process.stdout)',
+    printArgs: 'console.log(process.argv.slice(2).join(" "))',
+    exit3: 'process.exit(3)',
+    uncaught: { source: 'throw new Error("boom")', code: 1, stderr: /Error: boom/ },
+  },
   sample: `const input = require('node:fs').readFileSync(0, 'utf8').trim();
 const name = input || 'world';
 console.log(\`Hello, \${name}!\`);
@@ -82,12 +107,19 @@ export const typescript: Language = {
       judge0Ids: [74],
       debianPackages: [],
       tools: { node: 'node' },
-      version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/ },
+      version: { argv: ['node', '--version'], pattern: /v(\d+\.\d+\.\d+)/, example: ['v24.11.1', '24.11.1'] },
       // Type stripping is on by default from Node 22.18 / 23.6.
       minVersion: '22.18.0',
       run: ['node', '--max-old-space-size={heapMiB}', '--disable-warning=ExperimentalWarning', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'const greeting: string = "hello world";\nconsole.log(greeting);',
+    echoStdin: 'const input: NodeJS.ReadableStream = process.stdin;\ninput.pipe(process.stdout);',
+    printArgs: 'const args: string[] = process.argv.slice(2);\nconsole.log(args.join(" "));',
+    exit3: 'const code: number = 3;\nprocess.exit(code);',
+    uncaught: { source: 'const m: string = "boom";\nthrow new Error(m);', code: 1, stderr: /Error: boom/ },
+  },
   sample: `import { readFileSync } from 'node:fs';
 
 const squares = (n: number): number[] => Array.from({ length: n }, (_, i) => (i + 1) ** 2);
@@ -113,10 +145,21 @@ export const bash: Language = {
       // Essential in Debian: on every system, nothing to install.
       debianPackages: [],
       tools: { bash: 'bash' },
-      version: { argv: ['bash', '--version'], pattern: /version (\d+\.\d+\.\d+)/ },
+      version: {
+        argv: ['bash', '--version'],
+        pattern: /version (\d+\.\d+\.\d+)/,
+        example: ['GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)', '5.2.15'],
+      },
       run: ['bash', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'echo hello world',
+    echoStdin: 'cat',
+    printArgs: 'echo "$@"',
+    exit3: 'exit 3',
+    uncaught: { source: 'set -e\nno_such_command_here\necho never', code: 127, stderr: /command not found/ },
+  },
   sample: `read -r name || true
 echo "Hello, \${name:-world}!"
 echo "args: $*"
@@ -137,10 +180,21 @@ export const ruby: Language = {
       judge0Ids: [72],
       debianPackages: ['ruby'],
       tools: { ruby: 'ruby' },
-      version: { argv: ['ruby', '--version'], pattern: /ruby (\d+\.\d+\.\d+)/ },
+      version: {
+        argv: ['ruby', '--version'],
+        pattern: /ruby (\d+\.\d+\.\d+)/,
+        example: ['ruby 3.1.2p20 (2022-04-12 revision 4491bb740a) [x86_64-linux-gnu]', '3.1.2'],
+      },
       run: ['ruby', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'puts "hello world"',
+    echoStdin: 'IO.copy_stream($stdin, $stdout)',
+    printArgs: 'puts ARGV.join(" ")',
+    exit3: 'exit 3',
+    uncaught: { source: 'raise ArgumentError, "boom"', code: 1, stderr: /boom \(ArgumentError\)/ },
+  },
   sample: `name = $stdin.gets.to_s.strip
 name = "world" if name.empty?
 puts "Hello, #{name}!"
@@ -161,11 +215,22 @@ export const php: Language = {
       judge0Ids: [68],
       debianPackages: ['php-cli'],
       tools: { php: 'php' },
-      version: { argv: ['php', '--version'], pattern: /PHP (\d+\.\d+\.\d+)/ },
+      version: {
+        argv: ['php', '--version'],
+        pattern: /PHP (\d+\.\d+\.\d+)/,
+        example: ['PHP 8.2.36 (cli) (built: Nov 18 2026 20:02:04) (NTS)', '8.2.36'],
+      },
       // Errors to stderr, once (the CLI's default is stdout, and the log goes to stderr as well).
       run: ['php', '-d', 'display_errors=stderr', '-d', 'log_errors=0', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: '<?php\necho "hello world\\n";',
+    echoStdin: '<?php\nstream_copy_to_stream(STDIN, STDOUT);',
+    printArgs: '<?php\necho implode(" ", array_slice($argv, 1)), "\\n";',
+    exit3: '<?php\nexit(3);',
+    uncaught: { source: '<?php\nthrow new RuntimeException("boom");', code: 255, stderr: /RuntimeException: boom/ },
+  },
   sample: `<?php
 $name = trim((string) fgets(STDIN));
 if ($name === '') $name = 'world';
@@ -187,10 +252,24 @@ export const perl: Language = {
       judge0Ids: [85],
       debianPackages: ['perl'],
       tools: { perl: 'perl' },
-      version: { argv: ['perl', '--version'], pattern: /\(v(\d+\.\d+\.\d+)\)/ },
+      version: {
+        argv: ['perl', '--version'],
+        pattern: /\(v(\d+\.\d+\.\d+)\)/,
+        example: [
+          'This is perl 5, version 36, subversion 0 (v5.36.0) built for x86_64-linux-gnu-thread-multi',
+          '5.36.0',
+        ],
+      },
       run: ['perl', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'print "hello world\\n";',
+    echoStdin: 'print while <STDIN>;',
+    printArgs: 'print "@ARGV\\n";',
+    exit3: 'exit 3;',
+    uncaught: { source: 'die "boom\\n";', code: 255, stderr: /boom/ },
+  },
   sample: `use strict;
 use warnings;
 
@@ -216,7 +295,11 @@ export const lua: Language = {
       judge0Ids: [64],
       debianPackages: ['lua5.4'],
       tools: { lua: 'lua5.4' },
-      version: { argv: ['lua', '-v'], pattern: /Lua (\d+\.\d+\.\d+)/ },
+      version: {
+        argv: ['lua', '-v'],
+        pattern: /Lua (\d+\.\d+\.\d+)/,
+        example: ['Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio', '5.4.4'],
+      },
       run: ['lua', '{main}', '{args}'],
     },
     {
@@ -226,10 +309,21 @@ export const lua: Language = {
       judge0Ids: [],
       debianPackages: ['luajit'],
       tools: { luajit: 'luajit' },
-      version: { argv: ['luajit', '-v'], pattern: /LuaJIT (\d+\.\d+\.\d+\S*)/ },
+      version: {
+        argv: ['luajit', '-v'],
+        pattern: /LuaJIT (\d+\.\d+\.\d+\S*)/,
+        example: ['LuaJIT 2.1.0-beta3 -- Copyright (C) 2005-2022 Mike Pall. https://luajit.org/', '2.1.0-beta3'],
+      },
       run: ['luajit', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'print("hello world")',
+    echoStdin: 'io.write(io.read("*a"))',
+    printArgs: 'print(table.concat(arg, " "))',
+    exit3: 'os.exit(3)',
+    uncaught: { source: 'error("boom")', code: 1, stderr: /boom/ },
+  },
   sample: `local name = io.read("*l") or ""
 if name == "" then name = "world" end
 print("Hello, " .. name .. "!")
@@ -253,10 +347,23 @@ export const tcl: Language = {
       debianPackages: ['tcl'],
       tools: { tclsh: 'tclsh' },
       // tclsh has no version flag: the probe gives it a script on stdin.
-      version: { argv: ['tclsh'], stdin: 'puts [info patchlevel]\n', pattern: /^(\d+\.\d+\.\d+)/m },
+      version: {
+        argv: ['tclsh'],
+        stdin: 'puts [info patchlevel]\n',
+        pattern: /^(\d+\.\d+\.\d+)/m,
+        example: ['8.6.13', '8.6.13'],
+      },
       run: ['tclsh', '{main}', '{args}'],
     },
   ],
+  tests: {
+    hello: 'puts "hello world"',
+    echoStdin:
+      'fconfigure stdin -translation binary\nfconfigure stdout -translation binary\nputs -nonewline [read stdin]',
+    printArgs: 'puts [join $argv " "]',
+    exit3: 'exit 3',
+    uncaught: { source: 'error "boom"', code: 1, stderr: /boom/ },
+  },
   sample: `set name [string trim [gets stdin]]
 if {$name eq ""} { set name world }
 puts "Hello, $name!"
