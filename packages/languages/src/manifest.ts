@@ -6,6 +6,7 @@ import { logicAndShells } from './families/logic-shells.ts';
 import { c, cpp, go, rust } from './families/native.ts';
 import { scientific } from './families/scientific.ts';
 import { bash, javascript, lua, perl, php, python, ruby, tcl, typescript } from './families/scripts.ts';
+import { systems } from './families/systems.ts';
 import { awk, jq } from './families/tools.ts';
 import type { Language } from './types.ts';
 
@@ -28,6 +29,7 @@ export const languages: readonly Language[] = [
   awk,
   jq,
   ...compiled,
+  ...systems,
   ...jvm,
   ...clr,
   ...functional,

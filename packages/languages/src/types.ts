@@ -37,6 +37,7 @@ export type EditorMode =
   | 'sql'
   | 'vb'
   | 'elixir'
+  | 'brainfuck'
   /** No grammar: plain text, for a language CodeMirror has no mode for. */
   | 'plain';
 

@@ -1,0 +1,3 @@
+import type { Language } from '../types.ts';
+
+export const systems: readonly Language[] = [];
