@@ -16,31 +16,10 @@ const pnpmVersion = pkg.packageManager.replace(/^pnpm@/, '');
 const minNode = [22, 12];
 
 // What the services need at run time: the sandbox, and the toolchains of the languages code-runner
-// offers. Names are Debian's. The languages' list is the Debian packages of packages/languages' manifest
-// (this script runs before the workspace is installed, on any Node, so it cannot import it);
-// deploy/tests/src/languages.test.ts fails on any difference. Node is not among them: ensureTools fetches it.
+// offers. Names are Debian's. The toolchains' packages are read from the language manifest
+// (packages/languages) once a recent enough Node is there; Node itself is not among them: ensureTools
+// fetches it.
 const sandboxPackages = ['bubblewrap', 'util-linux', 'procps', 'tini'];
-const languagePackages = [
-  'python3',
-  'gcc',
-  'libc6-dev',
-  'g++',
-  'golang-go',
-  'rustc',
-  'default-jdk-headless',
-  'ruby',
-  'php-cli',
-  'perl',
-  'lua5.4',
-  'luajit',
-  'tcl',
-  'gawk',
-  'jq',
-  'pypy3',
-  'clang',
-  'tcc',
-];
-const debianPackages = [...sandboxPackages, ...languagePackages];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local
 // base), and QEMU with Debian's kernel (a cgroup v2 guest).
 const debianTestPackages = [
@@ -93,7 +72,20 @@ function ensureTools(env) {
   if (status !== 0) throw new Error(`npm install of ${wanted.join(', ')} failed with exit code ${status}`);
 }
 
-function ensureDebianPackages(names) {
+/** The toolchains' Debian packages, from the language manifest, read with the Node that ensureTools made sure of. */
+function languagePackages(env) {
+  const cli = join(root, 'packages', 'languages', 'src', 'cli.ts');
+  // Type stripping is on by default from Node 23.6; 22.12 to 23.5 need the flag, which later versions accept.
+  const result = spawnSync('node', ['--experimental-strip-types', '--no-warnings', cli, 'packages'], {
+    encoding: 'utf8',
+    env,
+  });
+  if (result.status !== 0) throw new Error(`reading the language manifest failed: ${result.stderr || result.error}`);
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+/** Installs what of `names` is missing; `runtime` is the part the services need (the rest: the tests'). */
+function ensureDebianPackages(names, runtime) {
   if (process.platform !== 'linux' || !output('sh', ['-c', 'command -v dpkg-query'])) return;
   const missing = names.filter((name) => {
     const state = output('dpkg-query', ['-W', '-f=$' + '{Status}', name]);
@@ -104,7 +96,7 @@ function ensureDebianPackages(names) {
     // Where CI states what it provides (EXPECT_ISOLATION, EXPECT_LANGUAGES), the tests would fail without
     // the sandbox's and the languages' packages anyway: say so at once, with the packages to install.
     const promises = ['EXPECT_ISOLATION', 'EXPECT_LANGUAGES'].filter((name) => process.env[name]);
-    const promised = missing.filter((name) => debianPackages.includes(name));
+    const promised = missing.filter((name) => runtime.includes(name));
     if (promises.length > 0 && promised.length > 0) {
       throw new Error(
         `missing Debian packages: ${promised.join(' ')}, which ${promises.join(' and ')} ${promises.length > 1 ? 'promise' : 'promises'}; not root, so they cannot be installed here`,
@@ -136,7 +128,8 @@ try {
   ensureTools(env);
   const wantsTests = command === 'turbo' && args.includes('test');
   if (process.env.BOOTSTRAP_SKIP_APT !== '1') {
-    ensureDebianPackages(wantsTests ? [...debianPackages, ...debianTestPackages] : debianPackages);
+    const runtime = [...sandboxPackages, ...languagePackages(env)];
+    ensureDebianPackages(wantsTests ? [...runtime, ...debianTestPackages] : runtime, runtime);
   }
   // Cheap when nothing changed; keeps node_modules in step with the lockfile after a pull.
   const status = run('pnpm', ['install', '--frozen-lockfile', '--prefer-offline'], { env });

@@ -35,20 +35,39 @@ COPY --from=prune /out/full/ ./
 RUN build-steps build code-runner .
 RUN build-steps collect code-runner . /prod
 
+# The toolchains' Debian packages, read from the language manifest (packages/languages): every language's,
+# or only those of LANGUAGES, for a smaller image: names or aliases separated by commas, e.g.
+#   --build-arg LANGUAGES=python,javascript,c++,go,bash,rust
+# A language whose toolchain is not installed is not offered; an unknown name fails the build, saying why.
+FROM ${NODE_IMAGE} AS toolchains
+ARG LANGUAGES=all
+COPY packages/languages/package.json /languages/package.json
+COPY packages/languages/src/ /languages/src/
+RUN node /languages/src/cli.ts packages "$LANGUAGES" > /toolchains.txt
+
+# box-init, the parent of every sandboxed program (see packages/sandbox/README.md), built static here, so
+# that the image compiles nothing at start and needs no C compiler unless C is one of its languages.
+FROM ${NODE_IMAGE} AS box-init
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY packages/sandbox/src/box-init.c /box-init.c
+RUN gcc -O2 -Wall -static -o /box-init /box-init.c
+
 FROM ${NODE_IMAGE} AS runtime
 
 # The sandbox (bubblewrap; util-linux and procps for the process tools; tini, the image's init and the
 # subreaper of the sandbox's launcher) and the toolchains of the languages offered: a language whose
-# toolchain is missing is not offered. Node itself is the image's. The toolchains' packages are those of
-# the language manifest (packages/languages); deploy/tests/src/languages.test.ts fails on any difference.
-# The man1 directory works around openjdk's postinst on slim images, which omit /usr/share/man.
+# toolchain is missing is not offered. Node itself is the image's. The toolchains' packages are those the
+# toolchains stage read from the language manifest. The man1 directory works around openjdk's postinst on
+# slim images, which omit /usr/share/man.
+COPY --from=toolchains /toolchains.txt /tmp/toolchains.txt
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends \
       bubblewrap util-linux procps ca-certificates tini \
-      python3 gcc g++ libc6-dev golang-go rustc default-jdk-headless \
-      ruby php-cli perl lua5.4 luajit tcl gawk jq pypy3 clang tcc \
- && rm -rf /var/lib/apt/lists/*
+      $(cat /tmp/toolchains.txt) \
+ && rm -rf /var/lib/apt/lists/* /tmp/toolchains.txt
 
 # A fixed numeric uid so that Kubernetes can check runAsNonRoot. As non-root, the service runs each
 # box through bubblewrap in an unprivileged user namespace.
@@ -98,9 +117,7 @@ LABEL org.opencontainers.image.title="code-runner" \
 WORKDIR /app
 # Root-owned and read-only for the service user: the code cannot be changed by the process running it.
 COPY --from=build /prod/ /app/
-# box-init, the parent of every sandboxed program (see packages/sandbox/README.md), built once here with
-# the image's compiler so that a start compiles nothing.
-RUN mkdir -p /usr/local/libexec && gcc -O2 -Wall -static -o /usr/local/libexec/box-init /app/dist/box-init.c
+COPY --from=box-init /box-init /usr/local/libexec/box-init
 
 USER 10001:10001
 EXPOSE 10100

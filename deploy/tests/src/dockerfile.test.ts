@@ -36,8 +36,9 @@ describe.each(apps)('Dockerfile of $name', ({ name, port }) => {
     return found;
   };
 
-  it('is multi-stage: base, prune, build, then a runtime stage on node:24-bookworm-slim', () => {
-    expect(stages.map((s) => s.name)).toEqual(['base', 'prune', 'build', 'runtime']);
+  it('is multi-stage: base, prune, build (code-runner: its toolchains and box-init), then a runtime stage on node:24-bookworm-slim', () => {
+    const own = name === 'code-runner' ? ['toolchains', 'box-init'] : [];
+    expect(stages.map((s) => s.name)).toEqual(['base', 'prune', 'build', ...own, 'runtime']);
     expect(stage('base').image).toBe('node:24-bookworm-slim');
     expect(final.image).toBe('node:24-bookworm-slim');
   });
@@ -73,7 +74,10 @@ describe.each(apps)('Dockerfile of $name', ({ name, port }) => {
   });
 
   it('keeps only the production files in the final stage and runs the bundle as a non-root user', () => {
-    expect(args(final, 'COPY')).toEqual(['/prod/ /app/']);
+    // code-runner also takes its toolchains' list and box-init from their stages.
+    const own =
+      name === 'code-runner' ? ['/toolchains.txt /tmp/toolchains.txt', '/box-init /usr/local/libexec/box-init'] : [];
+    expect(args(final, 'COPY').toSorted()).toEqual(['/prod/ /app/', ...own].toSorted());
     const users = args(final, 'USER');
     expect(users.length).toBeGreaterThan(0);
     const user = users.at(-1) as string;
@@ -135,11 +139,19 @@ describe('image specifics', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not a JS template
     expect(propertiesOf(final, 'ENV').get('REQUIRE_ISOLATION')).toBe('${REQUIRE_ISOLATION}');
     const installed = args(final, 'RUN').join(' ');
-    for (const pkg of bootstrapDebianPackages().runtime) {
+    for (const pkg of bootstrapDebianPackages().sandbox) {
       expect(installed, `code-runner image lacks Debian package ${pkg}`).toMatch(
         new RegExp(`\\s${pkg.replace(/\+/g, '\\+')}(\\s|$)`),
       );
     }
+    // The toolchains: the packages of the languages picked by LANGUAGES (default all), read from the manifest.
+    const toolchains = stagesOf(parseDockerfile('code-runner')).find((s) => s.name === 'toolchains') as Stage;
+    expect(args(toolchains, 'ARG')).toEqual(['LANGUAGES=all']);
+    expect(args(toolchains, 'RUN')).toEqual(['node /languages/src/cli.ts packages "$LANGUAGES" > /toolchains.txt']);
+    expect(installed).toContain('$(cat /tmp/toolchains.txt)');
+    // box-init comes built (static) from its own stage: the runtime needs no C compiler for it.
+    const boxInit = stagesOf(parseDockerfile('code-runner')).find((s) => s.name === 'box-init') as Stage;
+    expect(args(boxInit, 'RUN').at(-1)).toBe('gcc -O2 -Wall -static -o /box-init /box-init.c');
     expect(propertiesOf(final, 'ENV').get('WEB_ROOT')).toBe('/app/web');
   });
 

@@ -1,7 +1,7 @@
-// Slow (several minutes cold: the image installs gcc, Go, Rust and a JDK; then a 3-minute soak):
+// Slow (several minutes cold: the image installs the toolchains of every language; then a 3-minute soak):
 // builds code-runner's image with podman from deploy/docker/code-runner.Dockerfile and runs it as
 // it ships: its own user, never --privileged, with exactly the options deploy/README.md gives
-// operators. Over HTTP: its isolation level, a hostile set, no orphan or zombie left, and a soak.
+// operators. Over HTTP: its isolation level, every language, a hostile set, no orphan or zombie left, and a soak.
 import { languages } from '@repo/languages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -41,6 +41,7 @@ interface Answer {
 interface Request {
   language: string;
   source: string;
+  stdin?: string;
   limits?: Record<string, number>;
 }
 
@@ -60,7 +61,12 @@ async function execute(
   const response = await fetch(`${container.url}/api/v2/execute`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'X-Request-Id': id },
-    body: JSON.stringify({ language: request.language, files: [{ content: request.source }], ...request.limits }),
+    body: JSON.stringify({
+      language: request.language,
+      files: [{ content: request.source }],
+      ...(request.stdin === undefined ? {} : { stdin: request.stdin }),
+      ...request.limits,
+    }),
     signal: AbortSignal.timeout(timeoutMs),
   });
   if (response.status !== 200) return { http: response.status };
@@ -134,6 +140,31 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     const page = await fetch(`${container.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<html/i);
+  });
+
+  // Each runtime by the name that picks it: the language's for its default, its first alias for the others.
+  const runtimes = languages.flatMap((language) =>
+    language.runtimes.map((runtime, i) => ({
+      language,
+      request: i === 0 ? language.name : (runtime.aliases[0] ?? ''),
+    })),
+  );
+
+  it(`runs hello world and the sample of each of the ${runtimes.length} runtimes as uid 10001 in the image`, {
+    timeout: 20 * 60_000,
+  }, async () => {
+    const failures: string[] = [];
+    for (const { language, request } of runtimes) {
+      const started = performance.now();
+      const hello = await ok({ language: request, source: language.tests.hello });
+      const sample = await ok({ language: request, source: language.sample, stdin: 'Ada\n' });
+      const ms = performance.now() - started;
+      console.log(`  ${request}: hello and sample answered in ${ms.toFixed(0)} ms`);
+      if (hello.run.stdout !== 'hello world\n' || !sample.run.stdout.includes('Hello, Ada!')) {
+        failures.push(`${request}: ${JSON.stringify({ hello, sample }).slice(0, 600)}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   const hostile: { name: string; request: Request; check: (answer: Answer) => void }[] = [

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { debianPackages } from '@repo/languages';
 import { type Dockerfile, DockerfileParser, Env, type Instruction, Label } from 'dockerfile-ast';
 
 /** Absolute path of the repository root. */
@@ -20,8 +21,9 @@ export function rootPackageJson(): { packageManager: string; engines?: { node?: 
 }
 
 /**
- * The Debian packages scripts/bootstrap.mjs installs: `sandbox` and `languages` (the toolchains), which
- * together are `runtime`, what the services need; `test` for the tests only.
+ * The Debian packages scripts/bootstrap.mjs installs: `sandbox` and `languages` (the toolchains, which it
+ * reads from the language manifest), which together are `runtime`, what the services need; `test` for the
+ * tests only.
  */
 export function bootstrapDebianPackages(): {
   sandbox: string[];
@@ -36,7 +38,9 @@ export function bootstrapDebianPackages(): {
     return [...match[1].matchAll(/'([^']+)'/g)].map((m) => m[1] as string);
   };
   const sandbox = list('sandboxPackages');
-  const languages = list('languagePackages');
+  if (!source.includes("'cli.ts'"))
+    throw new Error('scripts/bootstrap.mjs no longer reads the language manifest (packages/languages/src/cli.ts)');
+  const languages = [...debianPackages];
   return { sandbox, languages, runtime: [...sandbox, ...languages], test: list('debianTestPackages') };
 }
 

@@ -1,5 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { debianPackages, findLanguage, type Language, languageByExtension, languages, type Runtime } from './index.ts';
+import {
+  debianPackages,
+  debianPackagesOf,
+  findLanguage,
+  type Language,
+  languageByExtension,
+  languages,
+  type Runtime,
+  selectLanguages,
+  UnknownLanguageError,
+} from './index.ts';
 
 const placeholders = new Set(['main', 'stem', 'sources', 'heapMiB', 'args']);
 
@@ -205,5 +217,46 @@ describe('lookups', () => {
     const inOrder = languages.flatMap((l) => l.runtimes.flatMap((r) => r.debianPackages));
     expect(debianPackages).toEqual(inOrder.filter((pkg, i) => inOrder.indexOf(pkg) === i));
     expect(debianPackages.slice(0, 3)).toEqual(['python3', 'pypy3', 'gcc']);
+  });
+});
+
+describe('selectLanguages', () => {
+  it('selects every language for `all` or nothing', () => {
+    expect(selectLanguages('all')).toEqual(languages);
+    expect(selectLanguages('ALL')).toEqual(languages);
+    expect(selectLanguages(' ')).toEqual(languages);
+  });
+
+  it("selects by name or alias, in the manifest's order, each once", () => {
+    expect(selectLanguages('rust, Python3,go,c++,python').map((l) => l.name)).toEqual(['python', 'c++', 'go', 'rust']);
+    expect(selectLanguages('gcc clang++').map((l) => l.name)).toEqual(['c', 'c++']);
+    expect(debianPackagesOf(selectLanguages('python'))).toEqual(['python3', 'pypy3']);
+  });
+
+  it('refuses an unknown name, saying which and what is known', () => {
+    expect(() => selectLanguages('python,cobbol,klingon')).toThrow(UnknownLanguageError);
+    expect(() => selectLanguages('python,cobbol,klingon')).toThrow(
+      /^Expected `all` or language names separated by commas, got unknown `cobbol`, `klingon`; the languages are python, javascript, /,
+    );
+  });
+});
+
+describe('the command line (for Dockerfiles and the bootstrap)', () => {
+  const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+  it('prints the Debian packages of all languages, or of a subset, one per line', () => {
+    expect(run('packages').stdout).toBe(`${debianPackages.join('\n')}\n`);
+    expect(run('packages', 'all').stdout).toBe(`${debianPackages.join('\n')}\n`);
+    expect(run('packages', 'python,go').stdout).toBe('python3\npypy3\ngolang-go\n');
+  });
+
+  it('prints the names, and exits 2 with the reason on an unknown language or command', () => {
+    expect(run('names', 'go,bash')).toMatchObject({ status: 0, stdout: 'bash,go\n' });
+    const unknown = run('packages', 'klingon');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('got unknown `klingon`');
+    expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('usage:') });
   });
 });
