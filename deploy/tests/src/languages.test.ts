@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { debianPackages, languages } from '@repo/languages';
+import { debianPackages, languageRows, languages, parseLanguageTable, readmeMarkers } from '@repo/languages';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { bootstrapDebianPackages, readRepoFile, repoRoot } from './repo.ts';
@@ -81,6 +81,17 @@ describe('the language manifest agrees with every place that keeps a copy', () =
     );
     const promised = Object.values(workflow.jobs).flatMap((job) => job.env?.EXPECT_LANGUAGES ?? []);
     expect(promised, `.github/workflows/ci.yml: set the check job's EXPECT_LANGUAGES to ${names}`).toEqual([names]);
+  });
+
+  it("the README's language table lists every runtime of the manifest with its aliases", () => {
+    const [start, end] = readmeMarkers;
+    const readme = readRepoFile('README.md');
+    const table = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end));
+    expect(readme.indexOf(start), `README.md lacks the line ${start}`).toBeGreaterThan(0);
+    expect(
+      parseLanguageTable(table),
+      'README.md: rewrite the table with `pnpm --filter code-runner bench:languages --write` (every toolchain installed)',
+    ).toEqual(languageRows(languages));
   });
 
   it("CI (.ci/run) promises exactly the manifest's languages", () => {

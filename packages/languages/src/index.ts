@@ -2,6 +2,14 @@ import { languages } from './manifest.ts';
 import type { Language } from './types.ts';
 
 export { languages } from './manifest.ts';
+export {
+  formatLanguageTable,
+  type LanguageRow,
+  languageRows,
+  parseLanguageTable,
+  type RowFigures,
+  readmeMarkers,
+} from './readme-table.ts';
 export type { ArgvTemplate, EditorMode, Language, Runtime, TestPrograms, VersionProbe } from './types.ts';
 
 /** The language `name` names: its v2 name, an alias, its v1 name or a runtime's alias (any case). */

@@ -5,9 +5,12 @@ import {
   debianPackages,
   debianPackagesOf,
   findLanguage,
+  formatLanguageTable,
   type Language,
   languageByExtension,
+  languageRows,
   languages,
+  parseLanguageTable,
   type Runtime,
   selectLanguages,
   UnknownLanguageError,
@@ -258,5 +261,21 @@ describe('the command line (for Dockerfiles and the bootstrap)', () => {
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toContain('got unknown `klingon`');
     expect(run('frobnicate')).toMatchObject({ status: 2, stderr: expect.stringContaining('usage:') });
+  });
+});
+
+describe("the README's language table", () => {
+  it('has a row per runtime with the names that pick it, and reads back what it wrote', () => {
+    const rows = languageRows(selectLanguages('python,c,bash'));
+    expect(rows.slice(0, 2)).toEqual([
+      { language: 'python', runtime: 'cpython', aliases: ['py', 'py3', 'python3', 'cpython'] },
+      { language: 'python', runtime: 'pypy', aliases: ['pypy', 'pypy3'] },
+    ]);
+    const table = formatLanguageTable(rows, (row) =>
+      row.runtime === 'gcc' ? { version: '12.2.0', firstMs: 395.4, cachedMs: 61.6 } : undefined,
+    );
+    expect(table.split('\n')).toContain('| c | gcc | `gcc` | 12.2.0 | 395 ms | 62 ms |');
+    expect(table.split('\n')).toContain('| bash | — | `sh` | — | — | — |');
+    expect(parseLanguageTable(table)).toEqual(rows);
   });
 });
