@@ -30,6 +30,7 @@ export interface LanguageSpec {
   run: ArgvTemplate;
   env?: Readonly<Record<string, string>>;
   cacheIgnore?: readonly string[];
+  etc?: readonly string[];
 }
 
 /** The spec of one runtime of a language of the manifest. */
@@ -49,6 +50,7 @@ export function specOf(language: Language, runtime: Runtime): LanguageSpec {
     run: runtime.run,
     ...(runtime.env ? { env: runtime.env } : {}),
     ...(runtime.cacheIgnore ? { cacheIgnore: runtime.cacheIgnore } : {}),
+    ...(runtime.etc ? { etc: runtime.etc } : {}),
   };
 }
 

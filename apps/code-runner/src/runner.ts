@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { CompileCache } from './compile-cache.ts';
 import type { Config } from './config.ts';
 import { type ExecutionJob, type ExecutionResult, Executor } from './executor.ts';
-import { detectLanguages, type LanguageRuntime, type MissingLanguage } from './languages.ts';
+import { detectLanguages, type LanguageRuntime, languageTable, type MissingLanguage } from './languages.ts';
 import { maximaFromConfig } from './limits.ts';
 import { createMetrics, type RunnerMetrics } from './metrics.ts';
 import { Pool } from './pool.ts';
@@ -64,6 +64,8 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
       boxes: config.NUM_RUNNERS,
       baseUid: config.SANDBOX_BASE_UID,
       init: config.SANDBOX_INIT,
+      // The configuration the toolchains read from /etc (R's, mono's...), copied into every box's /etc.
+      etc: languageTable.flatMap((spec) => spec.etc ?? []),
     }),
   ]);
   logger.info({ baseUid: sandbox.baseUid, dir: sandbox.dir }, 'sandbox instance created');

@@ -173,9 +173,10 @@ describe('the language manifest', () => {
     }
   });
 
-  it('names valid Debian packages', () => {
+  it('names valid Debian packages and plain /etc entries', () => {
     eachRuntime((language, runtime) => {
       for (const pkg of runtime.debianPackages) expect(pkg, language.name).toMatch(/^[a-z0-9][a-z0-9+.-]+$/);
+      for (const entry of runtime.etc ?? []) expect(entry, language.name).toMatch(/^[A-Za-z0-9][\w.+-]*$/);
     });
   });
 

@@ -99,6 +99,8 @@ export interface Runtime {
   env?: Readonly<Record<string, string>>;
   /** Box paths (relative) that are scratch space of the compiler and are not kept in the compile cache. */
   cacheIgnore?: readonly string[];
+  /** Entries of the host's /etc the toolchain reads (its configuration, e.g. `R`), copied into the box's /etc. */
+  etc?: readonly string[];
 }
 
 /** One language as data: everything code-runner, the web page, the CLI, the images and CI need to know. */

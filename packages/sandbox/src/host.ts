@@ -28,6 +28,8 @@ interface ProbeInput {
   dir: string;
   etcDir: string;
   disable: Set<IsolationLayer>;
+  /** More entries of the host's /etc for the box's (SandboxOptions.etc). */
+  etc: readonly string[];
   root: boolean;
   /** The uid of the start-up trials (the self-test box's). */
   trialUid: number | null;
@@ -47,7 +49,7 @@ async function probeBwrap(input: ProbeInput, layers: IsolationReport['layers']):
     layers.namespaces = { available: false, detail: 'bwrap not found on PATH (apt-get install bubblewrap)' };
     return null;
   }
-  const layout = bwrapLayout(input.etcDir);
+  const layout = bwrapLayout(input.etcDir, input.etc);
   // --as-pid-1 as in the runs: bwrap's own init could outlive the outer bwrap and be left, a zombie, to PID 1.
   const trial = await execa(
     found,

@@ -107,7 +107,7 @@ export function copyWorldReadable(source: string, target: string, skipped: strin
  * prepared in `etcDir` (which already holds passwd and group) and bound once. One bind instead of ~17 file
  * binds saves ~3 ms per run; the copy is a snapshot taken at start (a CA or time zone update needs a restart).
  */
-export function bwrapLayout(etcDir: string): BwrapLayout {
+export function bwrapLayout(etcDir: string, extraEtc: readonly string[] = []): BwrapLayout {
   const common = [
     '--unshare-user',
     '--unshare-ipc',
@@ -132,7 +132,7 @@ export function bwrapLayout(etcDir: string): BwrapLayout {
     if (stat.isSymbolicLink()) common.push('--symlink', readlinkSync(dir), dir);
     else if (stat.isDirectory()) common.push('--ro-bind', dir, dir);
   }
-  const etc = [...etcEntries];
+  const etc = [...etcEntries, ...extraEtc];
   for (const name of readdirSync('/etc')) if (/^java-\d+/.test(name)) etc.push(name);
   const skipped: string[] = [];
   for (const name of etc) {

@@ -21,6 +21,12 @@ export interface SandboxOptions {
   disable?: IsolationLayer[];
   /** A prebuilt box-init (src/box-init.c); default: built from the package's source with `cc` into workRoot. */
   init?: string;
+  /**
+   * More entries of the host's /etc that programs read, by name (a toolchain's configuration, e.g. `R`,
+   * `mono`, `fpc.cfg`): copied, world-readable files only, into the box's /etc beside the built-in ones.
+   * Names the sandbox writes itself (passwd, group, the network files) are refused.
+   */
+  etc?: readonly string[];
 }
 
 export interface RunOptions {
@@ -50,9 +56,12 @@ export interface CheckedSandboxOptions {
   disable: Set<IsolationLayer>;
   root: boolean;
   init: string | undefined;
+  etc: readonly string[];
 }
 
 const defaultBoxes = 64;
+/** What the sandbox writes into the box's /etc itself, or binds from the host only for runs with network. */
+const reservedEtc = ['passwd', 'group', 'shadow', 'gshadow', 'hosts', 'resolv.conf', 'host.conf', 'gai.conf'];
 const defaultBaseUid = 60000;
 
 export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -100,8 +109,18 @@ export function checkSandboxOptions(options: SandboxOptions): CheckedSandboxOpti
   if (options.init !== undefined && (typeof options.init !== 'string' || !path.isAbsolute(options.init))) {
     throw new SandboxOptionError(`Expected \`init\` to be an absolute path, got ${describeValue(options.init)}`);
   }
+  const etc = options.etc ?? [];
+  if (!Array.isArray(etc))
+    throw new SandboxOptionError(`Expected \`etc\` to be an array of names, got ${describeValue(etc)}`);
+  for (const name of etc) {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][\w.+-]*$/.test(name) || reservedEtc.includes(name)) {
+      throw new SandboxOptionError(
+        `Expected \`etc\` to hold names of entries of /etc (no slash, not ${reservedEtc.join(', ')}), got ${describeValue(name)}`,
+      );
+    }
+  }
   const workRoot = path.resolve(options.workRoot);
-  return { workRoot, requireLevel: options.requireLevel, boxes, baseUid, disable, root, init: options.init };
+  return { workRoot, requireLevel: options.requireLevel, boxes, baseUid, disable, root, init: options.init, etc };
 }
 
 export interface CheckedRun {

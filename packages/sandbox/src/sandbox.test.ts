@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoxBusyError, IsolationUnavailableError, SandboxOptionError } from './errors.ts';
@@ -253,6 +253,32 @@ describe('Sandbox', () => {
     );
     await expect(t.sandbox.createBox(99)).rejects.toThrow(/`id` to be an integer from 0 to 3, got `99`/);
     await expect(Sandbox.create({ workRoot: 'relative' })).rejects.toThrow(/absolute path/);
+    for (const etc of [['../shadow'], ['passwd'], ['a/b'], 'issue' as never]) {
+      await expect(Sandbox.create({ workRoot: t.workRoot, etc })).rejects.toThrow(/Expected `etc` to/);
+    }
     await box.destroy();
   });
+});
+
+describe('the /etc entries a caller adds (a toolchain reads its own configuration there)', () => {
+  // /etc/issue is on every Debian system, world-readable, and not among the sandbox's own entries.
+  const entry = '/etc/issue';
+
+  it.for(levels.filter((l) => l.level !== 'basic'))(
+    'copies them into the box at level $level',
+    async ({ level, disable }, ctx) => {
+      const plain = await makeSandbox(disable, 1);
+      const extra = await makeSandbox(disable, 1, { etc: ['issue', 'no-such-entry'] });
+      try {
+        requireLevel(ctx, extra.sandbox, level);
+        const read = (sandbox: Sandbox) =>
+          sandbox.createBox(0).then((box) => sandbox.run({ box, argv: ['cat', entry] }));
+        expect((await read(plain.sandbox)).status).toBe('runtime-error');
+        expect(await read(extra.sandbox)).toMatchObject({ status: 'ok', stdout: readFileSync(entry, 'utf8') });
+      } finally {
+        await plain.cleanup();
+        await extra.cleanup();
+      }
+    },
+  );
 });

@@ -96,6 +96,7 @@ export class Sandbox {
         trialUid: root ? baseUid + boxes : null,
         uidDetail: `per-box uid/gid ${baseUid}+box id${note}`,
         init: checked.init,
+        etc: checked.etc,
       });
       const isolation: IsolationReport = {
         level: levelOf(host.layers, root),

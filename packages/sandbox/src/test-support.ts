@@ -35,7 +35,7 @@ export interface TestSandbox {
 export async function makeSandbox(
   disable: IsolationLayer[] = [],
   boxes = 4,
-  options: { init?: string } = {},
+  options: { init?: string; etc?: string[] } = {},
 ): Promise<TestSandbox> {
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-test-'));
   // Own uids per sandbox: other suites on this machine (code-runner) run boxes at the default 60000+, and
