@@ -82,7 +82,11 @@ for (const { language, request, p } of targets) {
           source: compileError,
         });
         expect(v1.body.error).toBe(`compilation failed: exit status ${res.compile?.code}`);
-        expect(v1.body.stderr + v1.body.stdout).toBe(res.compile?.output);
+        // v1 answers the compiler's two streams apart (v2's output interleaves them).
+        expect({ stdout: v1.body.stdout, stderr: v1.body.stderr }).toEqual({
+          stdout: res.compile?.stdout,
+          stderr: res.compile?.stderr,
+        });
       });
     }
   });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { type ArgvTemplate, type Language, languages, type Runtime, type VersionProbe } from '@repo/languages';
@@ -31,6 +31,7 @@ export interface LanguageSpec {
   env?: Readonly<Record<string, string>>;
   cacheIgnore?: readonly string[];
   etc?: readonly string[];
+  hostPaths?: readonly string[];
 }
 
 /** The spec of one runtime of a language of the manifest. */
@@ -51,6 +52,7 @@ export function specOf(language: Language, runtime: Runtime): LanguageSpec {
     ...(runtime.env ? { env: runtime.env } : {}),
     ...(runtime.cacheIgnore ? { cacheIgnore: runtime.cacheIgnore } : {}),
     ...(runtime.etc ? { etc: runtime.etc } : {}),
+    ...(runtime.hostPaths ? { hostPaths: runtime.hostPaths } : {}),
   };
 }
 
@@ -189,6 +191,10 @@ export async function detectLanguages(
         };
       }
       const readOnlyPaths = new Set<string>();
+      for (const dir of spec.hostPaths ?? []) {
+        if (!existsSync(dir)) return { name: spec.name, reason: `${dir} is missing (the toolchain reads it)` };
+        readOnlyPaths.add(dir);
+      }
       for (const tool of Object.values(tools)) {
         const real = realpathSync(tool);
         for (const p of [tool, real]) {

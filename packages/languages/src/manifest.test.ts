@@ -173,10 +173,11 @@ describe('the language manifest', () => {
     }
   });
 
-  it('names valid Debian packages and plain /etc entries', () => {
+  it('names valid Debian packages, plain /etc entries and absolute host paths outside the system directories', () => {
     eachRuntime((language, runtime) => {
       for (const pkg of runtime.debianPackages) expect(pkg, language.name).toMatch(/^[a-z0-9][a-z0-9+.-]+$/);
       for (const entry of runtime.etc ?? []) expect(entry, language.name).toMatch(/^[A-Za-z0-9][\w.+-]*$/);
+      for (const dir of runtime.hostPaths ?? []) expect(dir, language.name).toMatch(/^\/(var|opt|srv)\/[\w./+-]+$/);
     });
   });
 

@@ -101,6 +101,11 @@ export interface Runtime {
   cacheIgnore?: readonly string[];
   /** Entries of the host's /etc the toolchain reads (its configuration, e.g. `R`), copied into the box's /etc. */
   etc?: readonly string[];
+  /**
+   * Host directories outside the system ones (/usr, /bin, /lib...) that the toolchain reads, mounted
+   * read-only in the box, e.g. GHC's package database in /var/lib/ghc. The runtime is not offered without them.
+   */
+  hostPaths?: readonly string[];
 }
 
 /** One language as data: everything code-runner, the web page, the CLI, the images and CI need to know. */
