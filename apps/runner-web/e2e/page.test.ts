@@ -68,13 +68,21 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
     // Where CI promises languages, each must be there; elsewhere a missing toolchain leaves it out.
     const promised = (process.env.EXPECT_LANGUAGES ?? '').split(',').filter(Boolean);
     expect(offered).toEqual(expect.arrayContaining(promised));
+    const unhighlighted: string[] = [];
     for (const language of languages.filter((l) => offered.includes(l.name))) {
       await pickLanguage(page, language.name);
       await expect.poll(() => editorText(page), { message: language.name }).toBe(language.sample);
-      // A mode's grammar marks keywords; plain text (a language CodeMirror has no mode for) has none.
-      if (language.editorMode !== 'plain')
-        await page.locator('#editor .tok-keyword').first().waitFor({ timeout: 10_000 });
+      // A mode's grammar marks tokens (keywords, or builtins, numbers, strings: legacy modes differ in what
+      // they call a keyword); plain text (a language CodeMirror has no mode for) has none.
+      if (language.editorMode === 'plain') continue;
+      const token = page.locator('#editor .cm-line [class*="tok-"]').first();
+      const seen = await token.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!seen) unhighlighted.push(`${language.name} (${language.editorMode})`);
     }
+    expect(unhighlighted, 'nothing highlighted in the sample of').toEqual([]);
   });
 
   it('runs with Ctrl+Enter from the editor, passing stdin and one argument per line', async () => {
