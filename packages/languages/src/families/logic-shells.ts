@@ -21,12 +21,14 @@ export const elixir: Language = {
       aliases: [],
       judge0Ids: [57],
       debianPackages: ['elixir'],
-      tools: { elixir: 'elixir' },
+      tools: { elixir: 'elixir', cat: 'cat' },
+      // Read from the installed application file, not `elixir --version`: a BEAM started outside a box
+      // leaves an orphan (inet_gethost) that a server running as PID 1 would never reap; and it is 0.5 s faster.
       version: {
-        argv: ['elixir', '--version'],
-        pattern: /Elixir (\d+\.\d+\.\d+)/,
+        argv: ['cat', '/usr/lib/elixir/lib/elixir/ebin/elixir.app'],
+        pattern: /\{vsn,"(\d+\.\d+\.\d+)"\}/,
         example: [
-          'Erlang/OTP 25 [erts-13.1.5] [source] [64-bit] [smp:2:2] [ds:2:2:10] [async-threads:1] [jit:ns]\n\nElixir 1.14.0 (compiled with Erlang/OTP 24)',
+          '{application,elixir,\n             [{description,"elixir"},\n              {vsn,"1.14.0"},',
           '1.14.0',
         ],
       },
@@ -67,15 +69,12 @@ export const erlang: Language = {
       judge0Ids: [58],
       // erl and escript are both in erlang-base (erlang-nox adds the OTP applications).
       debianPackages: ['erlang-base'],
-      tools: { escript: 'escript', erl: 'erl' },
-      // `erl +V` gives the emulator's version (13.1.5); the OTP release (25.2.3) is in a file of the install.
+      tools: { escript: 'escript', sh: 'sh' },
+      // The OTP release (25.2.3) is in a file of the install (`erl +V` gives the emulator's, 13.1.5). Read with
+      // sh, not a BEAM: one started outside a box leaves an orphan (inet_gethost) that a server running as
+      // PID 1 would never reap.
       version: {
-        argv: [
-          'erl',
-          '-noshell',
-          '-eval',
-          '{ok, V} = file:read_file(filename:join([code:root_dir(), "releases", erlang:system_info(otp_release), "OTP_VERSION"])), io:put_chars(V), halt().',
-        ],
+        argv: ['sh', '-c', 'cat /usr/lib/erlang/releases/*/OTP_VERSION'],
         pattern: /^(\d+(?:\.\d+)+)/m,
         example: ['25.2.3\n', '25.2.3'],
       },
