@@ -34,45 +34,49 @@ export function languageRows(selected: readonly Language[]): LanguageRow[] {
   );
 }
 
-const header = [
-  '| language | runtime | aliases | version | first request | cached |',
-  '| --- | --- | --- | --- | ---: | ---: |',
-];
+const header = ['language', 'runtime', 'aliases', 'version', 'first request', 'cached'];
+/** The two timing columns are right-aligned. */
+const rightAligned = new Set([4, 5]);
 
-/** The Markdown table: a dash where a row was not measured. */
+/** The Markdown table, its columns padded as the repository's formatter (Biome) lays them out; a dash where a row was not measured. */
 export function formatLanguageTable(
   rows: readonly LanguageRow[],
   figures: (row: LanguageRow) => RowFigures | undefined,
 ): string {
   const ms = (value: number) => `${Math.round(value)} ms`;
-  return [
-    ...header,
-    ...rows.map((row) => {
-      const f = figures(row);
-      const cells = [
-        row.language,
-        row.runtime || '—',
-        row.aliases.map((a) => `\`${a}\``).join(' ') || '—',
-        f?.version ?? '—',
-        f ? ms(f.firstMs) : '—',
-        f ? ms(f.cachedMs) : '—',
-      ];
-      return `| ${cells.join(' | ')} |`;
-    }),
-  ].join('\n');
+  const body = rows.map((row) => {
+    const f = figures(row);
+    return [
+      row.language,
+      row.runtime || '—',
+      row.aliases.map((a) => `\`${a}\``).join(' ') || '—',
+      f?.version ?? '—',
+      f ? ms(f.firstMs) : '—',
+      f ? ms(f.cachedMs) : '—',
+    ];
+  });
+  const widths = header.map((title, i) => Math.max(3, title.length, ...body.map((cells) => cells[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (rightAligned.has(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...body.map(line)].join('\n');
 }
 
 /** The rows of a table that formatLanguageTable wrote (the first three columns), e.g. read back from the README. */
 export function parseLanguageTable(table: string): LanguageRow[] {
   return table
     .split('\n')
-    .filter((line) => line.startsWith('| ') && !header.includes(line))
-    .map((line) => {
-      const [language = '', runtime = '', aliases = ''] = line.slice(2, -2).split(' | ');
-      return {
-        language,
-        runtime: runtime === '—' ? '' : runtime,
-        aliases: aliases === '—' ? [] : aliases.split(' ').map((a) => a.replaceAll('`', '')),
-      };
-    });
+    .filter((line) => line.startsWith('| '))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    )
+    .filter(([first = '']) => first !== header[0] && !/^-+$/.test(first))
+    .map(([language = '', runtime = '', aliases = '']) => ({
+      language,
+      runtime: runtime === '—' ? '' : runtime,
+      aliases: aliases === '—' ? [] : aliases.split(' ').map((a) => a.replaceAll('`', '')),
+    }));
 }
