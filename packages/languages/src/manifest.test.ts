@@ -268,7 +268,7 @@ describe('the command line (for Dockerfiles and the bootstrap)', () => {
 
 describe("the README's language table", () => {
   it('has a row per runtime with the names that pick it, and reads back what it wrote', () => {
-    const rows = languageRows(selectLanguages('python,c,bash'));
+    const rows = languageRows(selectLanguages('python,c,bash,php'));
     expect(rows.slice(0, 2)).toEqual([
       { language: 'python', runtime: 'cpython', aliases: ['py', 'py3', 'python3', 'cpython'] },
       { language: 'python', runtime: 'pypy', aliases: ['pypy', 'pypy3'] },
@@ -285,6 +285,9 @@ describe("the README's language table", () => {
     );
     expect(table.split('\n')).toContain(
       '| bash     | —       | `sh`                           | —       |             — |      — |',
+    );
+    expect(table.split('\n').at(-1)).toBe(
+      '| php      | —       | —                              | —       |             — |      — |',
     );
     expect(parseLanguageTable(table)).toEqual(rows);
   });

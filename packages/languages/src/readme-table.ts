@@ -55,9 +55,12 @@ export function formatLanguageTable(
       f ? ms(f.cachedMs) : '—',
     ];
   });
-  const widths = header.map((title, i) => Math.max(3, title.length, ...body.map((cells) => cells[i]?.length ?? 0)));
+  // Every row has the header's six cells.
+  const widths = header.map((title, i) =>
+    Math.max(3, title.length, ...body.map((cells) => (cells[i] as string).length)),
+  );
   const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ')} |`;
+    `| ${cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (rightAligned.has(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(header), rule, ...body.map(line)].join('\n');
 }
@@ -73,10 +76,13 @@ export function parseLanguageTable(table: string): LanguageRow[] {
         .split('|')
         .map((cell) => cell.trim()),
     )
-    .filter(([first = '']) => first !== header[0] && !/^-+$/.test(first))
-    .map(([language = '', runtime = '', aliases = '']) => ({
-      language,
-      runtime: runtime === '—' ? '' : runtime,
-      aliases: aliases === '—' ? [] : aliases.split(' ').map((a) => a.replaceAll('`', '')),
-    }));
+    .filter((cells) => cells[0] !== header[0] && !/^-+$/.test(cells[0] as string))
+    .map((cells) => {
+      const [language, runtime, aliases] = cells as [string, string, string];
+      return {
+        language,
+        runtime: runtime === '—' ? '' : runtime,
+        aliases: aliases === '—' ? [] : aliases.split(' ').map((a) => a.replaceAll('`', '')),
+      };
+    });
 }
