@@ -47,6 +47,18 @@ describe('detectLanguages', () => {
     expect(missing).toContainEqual({ name: 'python', reason: 'python3 not found in /nonexistent' });
   });
 
+  it("mounts a runtime's host paths read-only, and does not offer it where one is missing", async () => {
+    const bash = languageTable.find((s) => s.name === 'bash');
+    if (!bash) throw new Error('bash is in the manifest');
+    const found = await detectLanguages({ table: [{ ...bash, hostPaths: ['/var/lib'] }] });
+    expect(found.available[0]?.readOnlyPaths).toContain('/var/lib');
+    const missing = await detectLanguages({ table: [{ ...bash, hostPaths: ['/var/lib/no-such-toolchain'] }] });
+    expect(missing.available).toEqual([]);
+    expect(missing.missing).toEqual([
+      { name: 'bash', reason: '/var/lib/no-such-toolchain is missing (the toolchain reads it)' },
+    ]);
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'copies a tool the box users cannot reach (a Node in a private checkout) to the share dir, once',
     async () => {
