@@ -51,8 +51,9 @@ FROM ${NODE_IMAGE} AS box-init
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
-COPY packages/sandbox/src/box-init.c /box-init.c
-RUN gcc -O2 -Wall -static -o /box-init /box-init.c
+COPY packages/sandbox/src/box-init.c packages/sandbox/src/warm-box.c /src/
+RUN gcc -O2 -Wall -static -o /box-init /src/box-init.c \
+ && gcc -O2 -Wall -static -o /warm-box /src/warm-box.c
 
 FROM ${NODE_IMAGE} AS runtime
 
@@ -117,7 +118,8 @@ LABEL org.opencontainers.image.title="code-runner" \
 WORKDIR /app
 # Root-owned and read-only for the service user: the code cannot be changed by the process running it.
 COPY --from=build /prod/ /app/
-COPY --from=box-init /box-init /usr/local/libexec/box-init
+# warm-box beside it: the init of each warm box (a sandbox kept from run to run), found there by the server.
+COPY --from=box-init /box-init /warm-box /usr/local/libexec/
 
 USER 10001:10001
 EXPOSE 10100

@@ -54,6 +54,10 @@ export const ConfigSchema = z.object({
     .optional(),
   /** First uid of the per-box uids (when root); another code-runner process on the host takes the next free range. */
   SANDBOX_BASE_UID: env.int(60_000, 1000),
+  /** Warm boxes (a long-lived sandbox per box whose init forks each run); false: a new sandbox per run. */
+  SANDBOX_WARM: env.bool(true),
+  /** Runs a warm box serves before it is rebuilt. */
+  SANDBOX_RUNS_PER_BOX: env.int(500, 1),
   REQUIRE_ISOLATION: z
     .enum(['basic', 'namespaces', 'full'], { error: 'expected basic, namespaces or full' })
     .optional(),

@@ -64,6 +64,8 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
       boxes: config.NUM_RUNNERS,
       baseUid: config.SANDBOX_BASE_UID,
       init: config.SANDBOX_INIT,
+      warm: config.SANDBOX_WARM,
+      runsPerBox: config.SANDBOX_RUNS_PER_BOX,
       // The configuration the toolchains read from /etc (R's, mono's...), copied into every box's /etc.
       etc: languageTable.flatMap((spec) => spec.etc ?? []),
     }),
@@ -73,6 +75,8 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
   const runtimes = options.languages
     ? detected.available.filter((r) => options.languages?.includes(r.spec.name))
     : detected.available;
+  // Every warm box binds the toolchains' own directories, so that every language's runs take the warm path.
+  sandbox.setWarmPaths(runtimes.flatMap((runtime) => runtime.readOnlyPaths));
   for (const runtime of runtimes) {
     logger.info({ language: runtime.spec.name, version: runtime.version, tools: runtime.tools }, 'language available');
   }

@@ -74,9 +74,9 @@ describe.each(apps)('Dockerfile of $name', ({ name, port }) => {
   });
 
   it('keeps only the production files in the final stage and runs the bundle as a non-root user', () => {
-    // code-runner also takes its toolchains' list and box-init from their stages.
+    // code-runner also takes its toolchains' list, box-init and warm-box from their stages.
     const own =
-      name === 'code-runner' ? ['/toolchains.txt /tmp/toolchains.txt', '/box-init /usr/local/libexec/box-init'] : [];
+      name === 'code-runner' ? ['/toolchains.txt /tmp/toolchains.txt', '/box-init /warm-box /usr/local/libexec/'] : [];
     expect(args(final, 'COPY').toSorted()).toEqual(['/prod/ /app/', ...own].toSorted());
     const users = args(final, 'USER');
     expect(users.length).toBeGreaterThan(0);
@@ -149,9 +149,11 @@ describe('image specifics', () => {
     expect(args(toolchains, 'ARG')).toEqual(['LANGUAGES=all']);
     expect(args(toolchains, 'RUN')).toEqual(['node /languages/src/cli.ts packages "$LANGUAGES" > /toolchains.txt']);
     expect(installed).toContain('$(cat /tmp/toolchains.txt)');
-    // box-init comes built (static) from its own stage: the runtime needs no C compiler for it.
+    // box-init and warm-box come built (static) from their own stage: the runtime needs no C compiler for them.
     const boxInit = stagesOf(parseDockerfile('code-runner')).find((s) => s.name === 'box-init') as Stage;
-    expect(args(boxInit, 'RUN').at(-1)).toBe('gcc -O2 -Wall -static -o /box-init /box-init.c');
+    expect(args(boxInit, 'RUN').at(-1)).toBe(
+      'gcc -O2 -Wall -static -o /box-init /src/box-init.c  && gcc -O2 -Wall -static -o /warm-box /src/warm-box.c',
+    );
     expect(propertiesOf(final, 'ENV').get('WEB_ROOT')).toBe('/app/web');
   });
 

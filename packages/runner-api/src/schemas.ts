@@ -238,6 +238,13 @@ export const InfoResponseSchema = z
         })
         .optional()
         .openapi({ description: "Where a run's memory and cpu_time come from: its cgroup, or the kernel's rusage." }),
+      run_path: z
+        .object({ kind: z.enum(['warm', 'cold']), detail: z.string() })
+        .optional()
+        .openapi({
+          description:
+            'How runs start: warm (forked by the init of a long-lived box into fresh namespaces) or cold (a new sandbox per run), and why.',
+        }),
     }),
     limits: z.object({ defaults: LimitSetSchema, maxima: LimitSetSchema }),
     pool: z.object({

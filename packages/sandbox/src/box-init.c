@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,15 @@ int main(int argc, char **argv) {
   char **command = argv + next + 1;
 
   if (fcntl(control, F_SETFD, FD_CLOEXEC) != 0) return fail("fd 3");
+  // Nothing but 0-2 reaches the program: descriptors the server inherited without close-on-exec stay here.
+  if (syscall(SYS_close_range, control + 1, ~0U, 0) != 0) {
+    for (int fd = control + 1; fd < 1024; fd++) close(fd);
+  }
+  // Not dumpable: the program runs as our uid and could otherwise ptrace us or write /proc/1/mem, and forge
+  // the report (or, without cgroups, stop the memory check). It gets a dumpable flag of its own at exec.
+  if (prctl(PR_SET_DUMPABLE, 0) != 0) return fail("PR_SET_DUMPABLE");
+  // A new session keyring of its own (bwrap gives none), where the syscall filter lets keys be used at all.
+  syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
   // Orphans of the program are reparented here (not to a PID 1 that may never reap them) and counted.
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return fail("PR_SET_CHILD_SUBREAPER");
   if (nproc >= 0) {

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import type { BoxCgroup } from './cgroup/index.ts';
 import { BoxResetError } from './errors.ts';
 import { killUid } from './procs.ts';
+import type { WarmBox } from './warm.ts';
 
 export interface Box {
   readonly id: number;
@@ -70,6 +71,8 @@ export class SandboxBox implements Box {
   tmpfsBytes: number | null;
   busy = false;
   destroyed = false;
+  /** The box's long-lived sandbox on the warm path (started with the box, rebuilt as needed), else null. */
+  warm: Promise<WarmBox> | null = null;
   readonly #onDestroy: (box: SandboxBox) => void;
 
   constructor(parts: BoxParts) {
@@ -89,11 +92,15 @@ export class SandboxBox implements Box {
    * `scanUid` forces the scan (a new box may hold orphans of a dead server, which are in no cgroup of ours).
    */
   async killLeftovers(scanUid = false): Promise<void> {
+    // A warm box's own processes are no leftovers: it lets no run end before its namespace is empty.
+    const warm = await this.warm?.catch(() => null);
+    const spare = warm && !warm.broken ? new Set(warm.resident) : undefined;
     if (this.cgroup && !scanUid) {
-      if (!(await this.cgroup.killAll())) throw new BoxResetError(this.id, 'processes of its cgroup survive SIGKILL');
+      if (!(await this.cgroup.killAll(spare)))
+        throw new BoxResetError(this.id, 'processes of its cgroup survive SIGKILL');
       return;
     }
-    if (this.uid !== null && !(await killUid(this.uid))) {
+    if (this.uid !== null && !(await killUid(this.uid, 5000, spare))) {
       throw new BoxResetError(this.id, `processes of uid ${this.uid} survive SIGKILL`);
     }
   }
@@ -118,8 +125,22 @@ export class SandboxBox implements Box {
     this.tmpfsBytes = bytes;
   }
 
+  /** Host pids of the box's warm sandbox (bwrap and its init), alive between runs; [] without one. */
+  async residentPids(): Promise<number[]> {
+    const warm = await this.warm?.catch(() => null);
+    return warm && !warm.broken ? [...warm.resident] : [];
+  }
+
+  /** Stops the warm box, if one runs (the next run starts another). */
+  async stopWarm(): Promise<void> {
+    const warm = this.warm;
+    this.warm = null;
+    await (await warm?.catch(() => null))?.stop();
+  }
+
   async destroy(): Promise<void> {
     if (this.destroyed) return;
+    await this.stopWarm();
     await this.reset();
     this.destroyed = true;
     await this.cgroup?.destroy();

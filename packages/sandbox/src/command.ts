@@ -10,6 +10,9 @@ export const boxPath = '/box';
 /** Where box-init is bound inside the mount namespace. */
 export const initPath = '/run/box-init';
 export const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
+/** Where a warm box's own directory (its socket) and warm-box are bound; both hidden from runs. */
+export const warmDirPath = '/run/warm';
+export const warmBinaryPath = '/run/warm-box';
 /** The fd on which the wrapper hands bwrap the seccomp filter (0-3 are the run's pipes). */
 const seccompFd = 9;
 /**
@@ -36,6 +39,11 @@ export interface CommandPlan {
   stdin: boolean;
   /** Tasks of the server's uid that RLIMIT_NPROC counts besides the run's (basic level, no per-box uid). */
   otherTasks: number;
+  /**
+   * Starts a warm box instead of a program (`argv` unused): its init, warm-box serve, with the box's own
+   * directory (host path) for its socket; it applies the filter and the run's rlimits to each run itself.
+   */
+  warm?: { dir: string; binary: string } | null;
 }
 
 export interface Command {
@@ -52,6 +60,11 @@ export const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`
 
 /** The program's argv inside bwrap: under box-init, or a shell that reports `ran <status>`. */
 function inner(plan: CommandPlan): string[] {
+  if (plan.warm) {
+    // Read-only paths under /tmp are covered by each run's fresh /tmp: the init binds them again.
+    const keep = plan.readOnlyPaths.filter((p) => p.startsWith('/tmp/'));
+    return [warmBinaryPath, 'serve', `${warmDirPath}/sock`, plan.bwrap?.seccomp ? String(seccompFd) : '-', ...keep];
+  }
   const nproc = plan.cgroup ? null : plan.limits.processes + 1; // + the waiter itself
   if (plan.init) {
     const limits = plan.cgroup ? [] : ['--nproc', String(nproc), '--memory', String(plan.limits.memoryBytes)];
@@ -76,7 +89,12 @@ function bwrapArgs(plan: CommandPlan, bwrap: NonNullable<CommandPlan['bwrap']>):
     boxPath,
     ...plan.readOnlyPaths.flatMap((p) => ['--ro-bind', p, p]),
     ...(plan.init ? ['--ro-bind', plan.init, initPath] : []),
-    ...(bwrap.seccomp ? ['--seccomp', String(seccompFd)] : []),
+    ...(plan.warm
+      ? // The init alone keeps what it needs to make each run's namespaces and mounts; runs drop it all.
+        ['--bind', plan.warm.dir, warmDirPath, '--ro-bind', plan.warm.binary, warmBinaryPath]
+      : []),
+    ...(plan.warm ? ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'] : []),
+    ...(bwrap.seccomp && !plan.warm ? ['--seccomp', String(seccompFd)] : []),
     '--chdir',
     path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd)),
     // The waiter as PID 1 instead of bwrap's own init: the outer bwrap then waits for PID 1 itself, so no
@@ -97,11 +115,15 @@ export function buildCommand(plan: CommandPlan): Command {
     'f(){ echo "sandbox: $1" >&3; exit 125; }',
     ...(cg?.joinFiles ?? []).map((file) => `echo ${cg?.joinPid} > ${shellQuote(file)} || f 'cannot join cgroup'`),
     "ulimit -c 0 || f 'ulimit -c'",
-    `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
-    `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
-    `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
   ];
-  if (!cg) {
+  // A warm box's init sets each run's rlimits itself: hard limits set here could not be raised for a later run.
+  if (!plan.warm)
+    lines.push(
+      `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
+      `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
+      `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
+    );
+  if (!cg && !plan.warm) {
     const data = bwrap && init ? limits.memoryBytes + dataBackstopBytes : limits.memoryBytes;
     lines.push(`ulimit -d ${Math.ceil(data / 1024)} || f 'ulimit -d'`);
     // No user namespace of its own: RLIMIT_NPROC counts every task (thread) of the uid, the wrapper's and,
@@ -145,4 +167,38 @@ export function buildCommand(plan: CommandPlan): Command {
     wrapped: bwrap !== null || init !== null || !cg,
     initIsChild: bwrap !== null && init !== null,
   };
+}
+
+export interface WarmRunPlan {
+  argv: readonly string[];
+  box: { dir: string; uid: number | null };
+  /** Host path inside the box. */
+  cwd: string;
+  limits: RunLimits;
+  env: Record<string, string>;
+  /** Whether a cgroup bounds the run's memory and tasks (else box-init does, with RLIMIT_DATA as backstop). */
+  cgroup: boolean;
+}
+
+/**
+ * A run in a warm box: the request its init reads on the control connection (src/warm-box.c): the rlimits
+ * it sets, the working directory, box-init's arguments and the environment, as NUL-terminated strings.
+ */
+export function warmRequest(plan: WarmRunPlan): Buffer {
+  const { limits } = plan;
+  const waiter = plan.cgroup ? [] : ['--nproc', String(limits.processes + 1), '--memory', String(limits.memoryBytes)];
+  const initArgs = [...waiter, '--', ...plan.argv];
+  const env = { PATH: sandboxPath, HOME: boxPath, LANG: 'C.UTF-8', TMPDIR: '/tmp', ...plan.env };
+  const strings = [
+    String(limits.diskBytes),
+    String(limits.openFiles),
+    String(Math.floor(limits.fileSizeBytes / 512) * 512),
+    String(Math.ceil(limits.cpuTimeMs / 1000)),
+    String(plan.cgroup ? -1 : limits.memoryBytes + dataBackstopBytes),
+    path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd)),
+    String(initArgs.length),
+    ...initArgs,
+    ...Object.entries(env).map(([name, value]) => `${name}=${value}`),
+  ];
+  return Buffer.from(`${strings.join('\0')}\0`);
 }

@@ -1,11 +1,11 @@
 // Probes what the host allows, once at start: cgroups, bubblewrap (by a real trial), a tmpfs per box,
 // the launcher, box-init and the syscall filter. Each layer gets a detail: what is used, or why not.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { type CgroupDriver, detectCgroups } from './cgroup/index.ts';
 import { sandboxPath } from './command.ts';
-import { findInitBinary } from './init-binary.ts';
+import { findHelperBinary, findInitBinary } from './init-binary.ts';
 import type { IsolationLayer, IsolationReport } from './isolation.ts';
 import { Launcher } from './launcher.ts';
 import { type BwrapLayout, bwrapLayout, findExecutable } from './namespaces.ts';
@@ -19,6 +19,8 @@ export interface HostProbe {
   bwrap: { path: string; layout: BwrapLayout; seccomp: string | null } | null;
   setpriv: string | null;
   init: string | null;
+  /** warm-box (src/warm-box.c), or why there is none: then every run takes the cold path. */
+  warmBox: string | { missing: string };
   launcher: Launcher | null;
 }
 
@@ -132,6 +134,14 @@ export async function probeHost(input: ProbeInput): Promise<HostProbe> {
       ? `; ${init}: a shell waits for each program instead (no peak memory without cgroups, no signals forwarded)`
       : `; box-init ${init.origin} waits for each program, forwards signals and reports its rusage`;
   const initPath = typeof init === 'string' ? null : init.path;
+  // Prebuilt beside a prebuilt box-init (the image builds both), else built from the source like box-init.
+  const besideInit = input.init ? path.join(path.dirname(input.init), 'warm-box') : undefined;
+  const warm = await findHelperBinary(
+    'warm-box',
+    input.workRoot,
+    besideInit && existsSync(besideInit) ? besideInit : undefined,
+  );
+  const warmBox = typeof warm === 'string' ? { missing: warm } : warm.path;
   const usage: IsolationReport['usage'] = cgroups
     ? { memory: 'cgroup', cpuTime: 'cgroup' }
     : initPath
@@ -153,5 +163,5 @@ export async function probeHost(input: ProbeInput): Promise<HostProbe> {
     launcher = null;
     layers.process.detail += `; launcher unavailable (${(error as Error).message}): runs spawned directly by the server`;
   }
-  return { layers, disk, usage, cgroups, bwrap, setpriv, init: initPath, launcher };
+  return { layers, disk, usage, cgroups, bwrap, setpriv, init: initPath, warmBox, launcher };
 }

@@ -32,13 +32,15 @@ describe('hostile code', () => {
     const { layers } = t.sandbox.isolation;
     cgroups = layers.cgroups.available;
     perBoxUid = layers.uid.available;
-    box = await t.sandbox.createBox(0);
-    bystander = await t.sandbox.createBox(1);
-    writeFileSync(path.join(bystander.dir, 'keep'), 'bystander data');
-    // Test programs live outside the box, readable by everyone, and are exposed read-only.
+    // Test programs live outside the box, readable by everyone, and are exposed read-only (in the warm
+    // boxes too, so that the runs take the warm path where there is one).
     tools = mkdtempSync(path.join(os.tmpdir(), 'sandbox-tools-'));
     statSync(tools);
     await execa('chmod', ['755', tools]);
+    t.sandbox.setWarmPaths([tools]);
+    box = await t.sandbox.createBox(0);
+    bystander = await t.sandbox.createBox(1);
+    writeFileSync(path.join(bystander.dir, 'keep'), 'bystander data');
   });
 
   afterEach(async () => {

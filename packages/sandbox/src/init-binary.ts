@@ -11,7 +11,8 @@ export interface InitBinary {
   origin: string;
 }
 
-const sourceUrl = new URL('./box-init.c', import.meta.url);
+/** The package's C programs: box-init (waits for one program) and warm-box (a box that outlives its runs). */
+export type HelperName = 'box-init' | 'warm-box';
 
 /**
  * Finds or builds box-init (src/box-init.c): `prebuilt` names one built beforehand (the image builds it);
@@ -19,30 +20,39 @@ const sourceUrl = new URL('./box-init.c', import.meta.url);
  * starts. Returns the reason as a string when there is none: runs then fall back to a shell as the waiter
  * (no peak memory without cgroups, no signal forwarding).
  */
-export async function findInitBinary(workRoot: string, prebuilt?: string): Promise<InitBinary | string> {
+export function findInitBinary(workRoot: string, prebuilt?: string): Promise<InitBinary | string> {
+  return findHelperBinary('box-init', workRoot, prebuilt);
+}
+
+/** Finds or builds one of the package's C programs, as findInitBinary() does box-init. */
+export async function findHelperBinary(
+  name: HelperName,
+  workRoot: string,
+  prebuilt?: string,
+): Promise<InitBinary | string> {
   if (prebuilt) {
     try {
       accessSync(prebuilt, constants.X_OK);
       return { path: prebuilt, origin: `${prebuilt} (prebuilt)` };
     } catch {
-      return `the prebuilt box-init ${prebuilt} is not an executable file`;
+      return `the prebuilt ${name} ${prebuilt} is not an executable file`;
     }
   }
   let source: string;
   try {
-    source = readFileSync(sourceUrl, 'utf8');
+    source = readFileSync(new URL(`./${name}.c`, import.meta.url), 'utf8');
   } catch {
-    return 'no prebuilt box-init and no source to build it from';
+    return `no prebuilt ${name} and no source to build it from`;
   }
-  const target = path.join(workRoot, `.box-init-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
+  const target = path.join(workRoot, `.${name}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
   try {
     accessSync(target, constants.X_OK);
-    return { path: target, origin: `built from src/box-init.c (${target})` };
+    return { path: target, origin: `built from src/${name}.c (${target})` };
   } catch {
     // not built yet
   }
   const cc = findExecutable('cc') ?? findExecutable('gcc');
-  if (!cc) return 'no prebuilt box-init and no C compiler (cc) to build it';
+  if (!cc) return `no prebuilt ${name} and no C compiler (cc) to build it`;
   // Built under a private name and renamed: two servers starting at once never see a half-written binary.
   const partial = `${target}.${process.pid}`;
   // Static where libc.a is installed: no dynamic loading in every run (~0.25 ms less per run here).
@@ -52,9 +62,9 @@ export async function findInitBinary(workRoot: string, prebuilt?: string): Promi
   if (built.exitCode !== 0) built = await compile([]);
   if (built.exitCode !== 0) {
     rmSync(partial, { force: true });
-    return `building box-init with ${cc} failed: ${String(built.stderr).trim().split('\n')[0]}`;
+    return `building ${name} with ${cc} failed: ${String(built.stderr).trim().split('\n')[0]}`;
   }
   chmodSync(partial, 0o755); // box uids run it
   renameSync(partial, target);
-  return { path: target, origin: `built from src/box-init.c with ${cc} (${target})` };
+  return { path: target, origin: `built from src/${name}.c with ${cc} (${target})` };
 }

@@ -21,6 +21,11 @@ export interface IsolationReport {
   boxPath: string | null;
   /** Where a run's figures come from: its cgroup, the kernel's rusage of the waited processes, or nothing. */
   usage: { memory: 'cgroup' | 'rusage' | null; cpuTime: 'cgroup' | 'rusage' | 'times' | null };
+  /**
+   * How a run starts: `warm` (forked by the init of a long-lived box, in fresh pid, mount and IPC namespaces)
+   * or `cold` (a new bwrap, or at basic a wrapper shell, per run); `detail` says why when it is cold.
+   */
+  runPath: { kind: 'warm' | 'cold'; detail: string };
 }
 
 export function levelOf(layers: IsolationReport['layers'], root: boolean): IsolationLevel {
@@ -39,5 +44,5 @@ export function describeIsolation(report: IsolationReport): string {
     ([name, layer]) => `${name}=${layer.available ? 'on' : 'off'} (${layer.detail})`,
   );
   const usage = `memory from ${report.usage.memory ?? 'nothing (unmeasured)'}, CPU time from ${report.usage.cpuTime ?? 'nothing (unmeasured)'}`;
-  return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}; ${usage}; box at ${report.boxPath ?? 'its host path (no mount namespace)'}`;
+  return `isolation level ${report.level}: ${parts.join('; ')}; disk limit via ${report.disk}; ${usage}; box at ${report.boxPath ?? 'its host path (no mount namespace)'}; run path ${report.runPath.kind} (${report.runPath.detail})`;
 }

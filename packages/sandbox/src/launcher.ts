@@ -19,6 +19,12 @@ export interface Launched {
   stderr: Readable | null;
   control: Readable | null;
   exited: Promise<Outcome>;
+  /**
+   * A run with no process of ours to signal (a warm box's: its init forks it): sends a signal to the program,
+   * and kills all of the run. Without them, `pid`'s process group is signalled and killed.
+   */
+  signal?: (signal: number) => boolean;
+  terminate?: () => void;
 }
 
 export interface LaunchRequest {

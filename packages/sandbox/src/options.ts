@@ -27,6 +27,19 @@ export interface SandboxOptions {
    * Names the sandbox writes itself (passwd, group, the network files) are refused.
    */
   etc?: readonly string[];
+  /**
+   * Warm boxes: each box is one long-lived sandbox whose init forks every run into fresh namespaces (no
+   * bwrap, no cgroup move per run). Default true; used at levels namespaces and full where the host allows
+   * it (see `isolation.runPath`), else runs take the cold path (one bwrap per run).
+   */
+  warm?: boolean;
+  /** Runs a warm box serves before it is destroyed and rebuilt. Default 500. */
+  runsPerBox?: number;
+  /**
+   * Host paths bound read-only into every warm box (the toolchains' own directories outside the system ones):
+   * a run whose `readOnlyPaths` are not all among them takes the cold path.
+   */
+  warmPaths?: string[];
 }
 
 export interface RunOptions {
@@ -57,12 +70,16 @@ export interface CheckedSandboxOptions {
   root: boolean;
   init: string | undefined;
   etc: readonly string[];
+  warm: boolean;
+  runsPerBox: number;
+  warmPaths: string[];
 }
 
 const defaultBoxes = 64;
 /** What the sandbox writes into the box's /etc itself, or binds from the host only for runs with network. */
 const reservedEtc = ['passwd', 'group', 'shadow', 'gshadow', 'hosts', 'resolv.conf', 'host.conf', 'gai.conf'];
 const defaultBaseUid = 60000;
+const defaultRunsPerBox = 500;
 
 export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -71,6 +88,19 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
     );
   }
   return value;
+}
+
+export function checkPaths(name: string, paths: unknown): string[] {
+  if (paths === undefined) return [];
+  if (!Array.isArray(paths)) {
+    throw new SandboxOptionError(`Expected \`${name}\` to be an array of paths, got ${describeValue(paths)}`);
+  }
+  for (const item of paths) {
+    if (typeof item !== 'string' || !path.isAbsolute(item) || !existsSync(item)) {
+      throw new SandboxOptionError(`Expected \`${name}\` to hold existing absolute paths, got ${describeValue(item)}`);
+    }
+  }
+  return paths;
 }
 
 export function checkSandboxOptions(options: SandboxOptions): CheckedSandboxOptions {
@@ -119,8 +149,25 @@ export function checkSandboxOptions(options: SandboxOptions): CheckedSandboxOpti
       );
     }
   }
+  if (options.warm !== undefined && typeof options.warm !== 'boolean') {
+    throw new SandboxOptionError(`Expected \`warm\` to be true or false, got ${describeValue(options.warm)}`);
+  }
+  const runsPerBox = checkInteger('runsPerBox', options.runsPerBox ?? defaultRunsPerBox, 1, 1_000_000);
+  const warmPaths = checkPaths('warmPaths', options.warmPaths);
   const workRoot = path.resolve(options.workRoot);
-  return { workRoot, requireLevel: options.requireLevel, boxes, baseUid, disable, root, init: options.init, etc };
+  return {
+    workRoot,
+    requireLevel: options.requireLevel,
+    boxes,
+    baseUid,
+    disable,
+    root,
+    init: options.init,
+    etc,
+    warm: options.warm ?? true,
+    runsPerBox,
+    warmPaths,
+  };
 }
 
 export interface CheckedRun {
@@ -187,14 +234,7 @@ export function checkRunOptions(options: RunOptions, boxDir: string): CheckedRun
   if (cwd !== boxDir && !cwd.startsWith(`${boxDir}/`)) {
     throw new SandboxOptionError(`Expected \`cwd\` to stay inside the box, got ${describeValue(options.cwd)}`);
   }
-  const readOnlyPaths = options.readOnlyPaths ?? [];
-  for (const item of readOnlyPaths) {
-    if (typeof item !== 'string' || !path.isAbsolute(item) || !existsSync(item)) {
-      throw new SandboxOptionError(
-        `Expected \`readOnlyPaths\` to hold existing absolute paths, got ${describeValue(item)}`,
-      );
-    }
-  }
+  const readOnlyPaths = checkPaths('readOnlyPaths', options.readOnlyPaths);
   if (options.onOutput !== undefined && typeof options.onOutput !== 'function') {
     throw new SandboxOptionError(`Expected \`onOutput\` to be a function, got ${describeValue(options.onOutput)}`);
   }

@@ -94,9 +94,10 @@ export async function killUntilGone(
   }
 }
 
-/** SIGKILLs every process of `uid` until none is left. */
-export function killUid(uid: number, deadlineMs = 5000): Promise<boolean> {
-  return killUntilGone(() => pidsOfUidAsync(uid), { deadlineMs });
+/** SIGKILLs every process of `uid` but those in `spare` (a warm box's own) until none is left. */
+export function killUid(uid: number, deadlineMs = 5000, spare?: ReadonlySet<number>): Promise<boolean> {
+  const list = async () => (await pidsOfUidAsync(uid)).filter((pid) => !spare?.has(pid));
+  return killUntilGone(list, { deadlineMs });
 }
 
 /** SIGKILLs a process group; false when it no longer exists. */

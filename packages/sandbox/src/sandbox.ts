@@ -7,7 +7,7 @@ import path from 'node:path';
 import { type Box, SandboxBox } from './box.ts';
 import type { RunCgroup } from './cgroup/index.ts';
 import { classify, parseControl, type RunResult, type StopReason } from './classify.ts';
-import { boxPath, buildCommand } from './command.ts';
+import { boxPath, buildCommand, type Command, warmRequest } from './command.ts';
 import { BoxBusyError, IsolationUnavailableError, SandboxOptionError, SelfTestError } from './errors.ts';
 import { type HostProbe, probeHost } from './host.ts';
 import { claimUidRange, makeBoxDir, makeInstanceDir, prepareWorkRoot, removeStaleInstances } from './instance.ts';
@@ -17,6 +17,7 @@ import { resolveLimits } from './limits.ts';
 import {
   type CheckedRun,
   checkInteger,
+  checkPaths,
   checkRunOptions,
   checkSandboxOptions,
   type RunOptions,
@@ -25,6 +26,7 @@ import {
 import type { UidClaim } from './owner.ts';
 import { killGroup, killUid, tasksOfUidAsync } from './procs.ts';
 import { checkSignalName, Supervision } from './supervise.ts';
+import { chooseRunPath, WarmBoxes } from './warm-boxes.ts';
 
 export type { RunResult, RunStatus } from './classify.ts';
 export type { RunOptions, SandboxOptions } from './options.ts';
@@ -54,6 +56,7 @@ export class Sandbox {
   readonly #host: HostProbe;
   readonly #boxes = new Map<number, SandboxBox>();
   readonly #running = new Set<Tracked>();
+  readonly #warm: WarmBoxes;
   #closed = false;
 
   private constructor(parts: {
@@ -64,6 +67,7 @@ export class Sandbox {
     baseUid: number;
     claim: UidClaim | null;
     host: HostProbe;
+    warm: WarmBoxes;
   }) {
     this.isolation = parts.isolation;
     this.workRoot = parts.workRoot;
@@ -72,6 +76,7 @@ export class Sandbox {
     this.baseUid = parts.baseUid;
     this.#claim = parts.claim;
     this.#host = parts.host;
+    this.#warm = parts.warm;
   }
 
   /** Detects the layers the host allows and creates workRoot. */
@@ -106,11 +111,22 @@ export class Sandbox {
         disk: host.disk,
         boxPath: host.bwrap ? boxPath : null,
         usage: host.usage,
+        runPath: chooseRunPath(checked, host),
       };
       if (checked.requireLevel && !levelAtLeast(isolation.level, checked.requireLevel)) {
         throw new IsolationUnavailableError(checked.requireLevel, isolation);
       }
-      return new Sandbox({ isolation, workRoot, dir, boxes, baseUid, claim, host });
+      const warm = new WarmBoxes({
+        dir,
+        host,
+        binary: isolation.runPath.kind === 'warm' ? (host.warmBox as string) : null,
+        runsPerBox: checked.runsPerBox,
+        paths: checked.warmPaths,
+      });
+      const sandbox = new Sandbox({ isolation, workRoot, dir, boxes, baseUid, claim, host, warm });
+      warm.launch = (request) => sandbox.#launch(request);
+      if (warm.enabled) await sandbox.#tryWarm();
+      return sandbox;
     } catch (error) {
       await host?.launcher?.close();
       await host?.cgroups?.close();
@@ -118,6 +134,14 @@ export class Sandbox {
       claim?.release();
       throw error;
     }
+  }
+
+  /**
+   * Host paths bound read-only into the warm boxes created from now on (as `warmPaths` at create()): a run
+   * whose readOnlyPaths are all among them takes the warm path.
+   */
+  setWarmPaths(paths: readonly string[]): void {
+    this.#warm.setPaths(checkPaths('warmPaths', [...paths]));
   }
 
   /** Creates (or takes over and empties) box `id`, 0 <= id < boxes. */
@@ -145,7 +169,29 @@ export class Sandbox {
     });
     await box.killLeftovers(true);
     this.#boxes.set(id, box);
+    if (this.#warm.enabled) this.#warm.start(box);
     return box;
+  }
+
+  /** At start: the warm path runs a program for real, or every run takes the cold path, with the reason. */
+  async #tryWarm(): Promise<void> {
+    const box = await this.#createBox(this.#boxCount);
+    try {
+      const why = await box.warm?.then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      const echo = why ? null : await this.run({ box, argv: ['/bin/sh', '-c', 'echo warm'] });
+      const failed =
+        why ??
+        (echo?.stdout === 'warm\n' ? null : `a trial run gave ${echo?.status}: ${echo?.message ?? echo?.stderr}`);
+      if (failed) {
+        this.#warm.disable();
+        this.isolation.runPath = { kind: 'cold', detail: `warm boxes could not be used (${failed}): a bwrap per run` };
+      }
+    } finally {
+      await box.destroy();
+    }
   }
 
   /** Runs `argv` in the box; never throws for what the program does, only for invalid options. */
@@ -204,46 +250,55 @@ export class Sandbox {
   async #execute(box: SandboxBox, run: CheckedRun, onStart: (supervision: Supervision) => void): Promise<RunResult> {
     const { limits } = run;
     const host = this.#host;
+    const warm = this.#warm.fits(run) ? await this.#warm.get(box) : null;
     let cg: RunCgroup | null = null;
     try {
-      cg = (await box.cgroup?.prepare(limits)) ?? null;
+      cg = warm ? (warm.cgroup?.rearm?.(limits, warm.resident) ?? null) : ((await box.cgroup?.prepare(limits)) ?? null);
       await box.resize(limits.diskBytes);
     } catch (error) {
       cg?.release();
+      if (warm) await box.stopWarm(); // never lent with a reset that failed
       const message = `preparing box ${box.id} failed: ${(error as Error).message}`;
       return classify({ kind: 'not-run', status: 'internal', message });
     }
-    const command = buildCommand({
-      argv: run.argv,
-      box: { dir: box.dir, uid: box.uid },
-      cwd: run.cwd,
-      limits,
-      env: run.env,
-      readOnlyPaths: run.readOnlyPaths,
-      cgroup:
-        cg && box.cgroup
-          ? { joinFiles: cg.joinFiles, joinPid: cg.joinPid, joinNeedsRoot: box.cgroup.joinNeedsRoot }
-          : null,
-      bwrap: host.bwrap,
-      init: host.init,
-      setpriv: host.setpriv,
-      stdin: run.stdin !== undefined,
-      otherTasks: !cg && !host.bwrap && box.uid === null ? await tasksOfUidAsync(process.getuid?.() ?? 0) : 0,
-    });
+    const command = warm
+      ? null
+      : buildCommand({
+          argv: run.argv,
+          box: { dir: box.dir, uid: box.uid },
+          cwd: run.cwd,
+          limits,
+          env: run.env,
+          readOnlyPaths: run.readOnlyPaths,
+          cgroup:
+            cg && box.cgroup
+              ? { joinFiles: cg.joinFiles, joinPid: cg.joinPid, joinNeedsRoot: box.cgroup.joinNeedsRoot }
+              : null,
+          bwrap: host.bwrap,
+          init: host.init,
+          setpriv: host.setpriv,
+          stdin: run.stdin !== undefined,
+          otherTasks: !cg && !host.bwrap && box.uid === null ? await tasksOfUidAsync(process.getuid?.() ?? 0) : 0,
+        });
+    const request = warm ? warmRequest({ ...run, box, limits, cgroup: cg !== null }) : null;
     const supervision = new Supervision({
-      start: () => this.#launch(command.request),
+      start: async () =>
+        warm ? warm.open(request as Buffer, run.stdin !== undefined) : this.#launch((command as Command).request),
       limits,
       stdin: run.stdin,
       onOutput: run.onOutput,
       signal: run.signal,
       cgroup: cg,
-      signalTarget: host.init ? (command.initIsChild ? 'child' : 'launched') : null,
-      cleanup: (killedFromOutside, pid) => this.#cleanup(box, cg, killedFromOutside, pid),
+      signalTarget: command && host.init ? (command.initIsChild ? 'child' : 'launched') : null,
+      cleanup: (killedFromOutside, pid) =>
+        warm ? this.#warm.cleanup(box, warm, cg, killedFromOutside) : this.#cleanup(box, cg, killedFromOutside, pid),
     });
     onStart(supervision);
     const ended = await supervision.done;
     const measured = 'error' in ended.outcome ? null : (cg?.measure() ?? null);
     cg?.release();
+    // A protocol error, or its share of runs served: the box is rebuilt (in the background) for the next run.
+    if (warm) this.#warm.after(box, warm, ended.control);
     if ('error' in ended.outcome) {
       const what = ended.started ? 'the run was killed' : 'starting the command failed';
       const message = `${what}: ${ended.cleanupFailure ?? ended.outcome.error.message}`;
@@ -258,8 +313,9 @@ export class Sandbox {
       kind: 'ended',
       limits,
       exit: { code: ended.outcome.code, signal: ended.outcome.signal },
-      wrapped: command.wrapped,
-      proof: command.proof,
+      // A warm run reports as box-init does in a cold one: `ran ...` on its fd 3, its status as a shell's.
+      wrapped: command?.wrapped ?? true,
+      proof: command?.proof ?? 'ran',
       control: parseControl(ended.control),
       stop: ended.stop,
       outputLimit: ended.outputLimit,

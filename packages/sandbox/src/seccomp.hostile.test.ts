@@ -122,12 +122,14 @@ describe('seccomp filter against hostile programs', () => {
 
   beforeAll(async () => {
     t = await makeSandbox();
+    // Test programs live outside the box, readable by everyone, and are exposed read-only (bound into the
+    // warm boxes too, so that the runs take the warm path where there is one).
+    tools = mkdtempSync(path.join(os.tmpdir(), 'sandbox-seccomp-'));
+    await execa('chmod', ['755', tools]);
+    t.sandbox.setWarmPaths([tools]);
     box = await t.sandbox.createBox(0);
     bystander = await t.sandbox.createBox(1);
     launcherPid = t.sandbox.launcherPid;
-    // Test programs live outside the box, readable by everyone, and are exposed read-only.
-    tools = mkdtempSync(path.join(os.tmpdir(), 'sandbox-seccomp-'));
-    await execa('chmod', ['755', tools]);
     if (hasGcc()) {
       probe = path.join(tools, 'probe');
       await execa('gcc', ['-O1', '-pthread', '-o', probe, probeSource]);
@@ -159,6 +161,11 @@ describe('seccomp filter against hostile programs', () => {
     requireGcc(ctx);
     const before = Date.now();
     const result = await run([probe, group]);
+    if (group === 'i386' && (await execa(probe, [group], { reject: false })).signal === 'SIGSEGV') {
+      // This kernel has no i386 entry at all (IA32 emulation off): int 0x80 faults on the host too.
+      expect(result).toMatchObject({ status: 'signaled', signal: 'SIGSEGV', stdout: '' });
+      return;
+    }
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(`${expected.join('\n')}\n`);
     expect(result).toMatchObject({ status: 'ok', exitCode: 0, signal: null });
@@ -169,11 +176,13 @@ describe('seccomp filter against hostile programs', () => {
     requireLevel(ctx, t.sandbox, 'namespaces');
     const status = await run(['grep', 'Seccomp', '/proc/self/status']);
     expect(status).toMatchObject({ status: 'ok', stdout: 'Seccomp:\t2\nSeccomp_filters:\t1\n' });
-    // bwrap reads fd 9 and closes it before the shell (PID 1) starts: neither it nor the program holds it.
-    const fds = await run(['sh', '-c', 'ls -l /proc/self/fd/ /proc/1/fd/']);
+    // The filter's fd is read and closed before the program starts: it does not hold it. The run's PID 1
+    // (box-init) is not dumpable, so its descriptors cannot even be listed.
+    const fds = await run(['sh', '-c', 'ls -l /proc/self/fd/; ls /proc/1/fd/ 2>&1; true']);
     expect(fds.status).toBe('ok');
     expect(fds.stdout).not.toMatch(/seccomp|\s9 ->/);
     expect(fds.stdout).toMatch(/\s0 ->/); // the listing itself worked
+    expect(fds.stdout).toMatch(/\/proc\/1\/fd\/?'?: Permission denied/);
     expect(t.sandbox.isolation.layers.namespaces.detail).toMatch(/seccomp filter: \d+ syscalls denied/);
   });
 

@@ -47,7 +47,7 @@ export interface Supervised {
 const liveGroups = new Set<number>();
 let exitHook = false;
 
-function trackGroup(pid: number): void {
+export function trackGroup(pid: number): void {
   liveGroups.add(pid);
   if (!exitHook) {
     exitHook = true;
@@ -57,8 +57,13 @@ function trackGroup(pid: number): void {
   }
 }
 
+/** Forgets a group trackGroup() took: it has exited. */
+export function untrackGroup(pid: number): void {
+  liveGroups.delete(pid);
+}
+
 /** The first child of `pid` (bwrap's PID 1 is the only child of the outer bwrap), or null. */
-function childOf(pid: number): number | null {
+export function childOf(pid: number): number | null {
   try {
     const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
     return first ? Number(first) : null;
@@ -90,6 +95,7 @@ export function checkSignalName(signal: string): number {
 export class Supervision {
   readonly done: Promise<Supervised>;
   #pid: number | undefined;
+  #launched: Launched | null = null;
   #stop: StopReason | null = null;
   #exited = false;
   readonly #options: SuperviseOptions;
@@ -104,6 +110,7 @@ export class Supervision {
     if (this.#stop !== null) return;
     this.#stop = reason;
     if (this.#pid !== undefined) killGroup(this.#pid);
+    this.#launched?.terminate?.();
     void this.#options.cgroup?.killAll(2000);
   }
 
@@ -111,7 +118,9 @@ export class Supervision {
   kill(signal: string): boolean {
     const number = checkSignalName(signal);
     const { signalTarget } = this.#options;
-    if (this.#pid === undefined || this.#exited || this.#stop !== null || signalTarget === null) return false;
+    if (this.#exited || this.#stop !== null) return false;
+    if (this.#launched?.signal) return this.#launched.signal(number);
+    if (this.#pid === undefined || signalTarget === null) return false;
     const target = signalTarget === 'child' ? childOf(this.#pid) : this.#pid;
     if (target === null) return false;
     try {
@@ -140,7 +149,7 @@ export class Supervision {
     let wallTimer: NodeJS.Timeout | undefined;
     let cpuTimer: NodeJS.Timeout | undefined;
     const result = (outcome: Outcome, cleanupFailure: string | null): Supervised => ({
-      started: this.#pid !== undefined,
+      started: this.#pid !== undefined || this.#launched?.terminate !== undefined,
       outcome,
       stop: this.#stop,
       outputLimit,
@@ -159,8 +168,13 @@ export class Supervision {
       }
       const pid = launched.pid;
       this.#pid = pid;
+      this.#launched = launched;
       if (pid !== undefined) trackGroup(pid);
-      if (this.#stop !== null && pid !== undefined) killGroup(pid); // stopped while it was being started
+      if (this.#stop !== null) {
+        // stopped while it was being started
+        if (pid !== undefined) killGroup(pid);
+        launched.terminate?.();
+      }
       const read = (stream: Readable | null, into: CappedOutput, name: 'stdout' | 'stderr') =>
         stream?.on('data', (chunk: Buffer) => {
           if (!into.push(chunk) && outputLimit === null) {
@@ -193,7 +207,7 @@ export class Supervision {
       clearTimeout(wallTimer);
       clearInterval(cpuTimer);
       // An error outcome after a start (the launcher died) is a kill from outside as well.
-      const killedFromOutside = this.#stop !== null || ('error' in outcome && pid !== undefined);
+      const killedFromOutside = this.#stop !== null || ('error' in outcome && ended.started);
       ended.cleanupFailure = await this.#options.cleanup(killedFromOutside, pid);
       const streams = [launched.stdout, launched.stderr, launched.control];
       await Promise.race([

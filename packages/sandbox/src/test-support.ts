@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
-import type { Box } from './box.ts';
+import type { Box, SandboxBox } from './box.ts';
 import { describeIsolation, type IsolationLayer, type IsolationLevel, levelAtLeast } from './isolation.ts';
 import { pidsOfUid } from './procs.ts';
 import {
@@ -35,7 +35,7 @@ export interface TestSandbox {
 export async function makeSandbox(
   disable: IsolationLayer[] = [],
   boxes = 4,
-  options: { init?: string; etc?: string[] } = {},
+  options: { init?: string; etc?: string[]; warm?: boolean; runsPerBox?: number } = {},
 ): Promise<TestSandbox> {
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-test-'));
   // Own uids per sandbox: other suites on this machine (code-runner) run boxes at the default 60000+, and
@@ -53,9 +53,16 @@ export async function makeSandbox(
   };
 }
 
+/** Processes of the box uid but the box's own (a warm box's bwrap and init): what runs left behind. */
+export async function runPidsOf(box: Box): Promise<number[]> {
+  if (box.uid === null) return [];
+  const resident = new Set(await (box as SandboxBox).residentPids());
+  return pidsOfUid(box.uid).filter((pid) => !resident.has(pid));
+}
+
 /** Nothing of the box's runs is alive, and reset() leaves it empty. */
 export async function expectNothingLeft(box: Box): Promise<void> {
-  if (box.uid !== null) expect(pidsOfUid(box.uid)).toEqual([]);
+  expect(await runPidsOf(box)).toEqual([]);
   await box.reset();
   expect(readdirSync(box.dir)).toEqual([]);
 }

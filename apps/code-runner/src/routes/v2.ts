@@ -127,6 +127,7 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
           root: isolation.root,
           box_path: isolation.boxPath,
           usage: { memory: isolation.usage.memory, cpu_time: isolation.usage.cpuTime },
+          run_path: isolation.runPath,
         },
         limits: { defaults: maxima, maxima },
         pool: {

@@ -70,9 +70,9 @@ export function readPids(file: string): number[] {
 }
 
 /** SIGKILLs the processes of the cgroup `dir` until it is empty; false if some survive. */
-export function killCgroup(dir: string): Promise<boolean> {
+export function killCgroup(dir: string, spare?: ReadonlySet<number>): Promise<boolean> {
   const procs = path.join(dir, 'cgroup.procs');
-  return killUntilGone(() => readPids(procs));
+  return killUntilGone(() => readPids(procs).filter((pid) => !spare?.has(pid)));
 }
 
 // The wrapper runs as the box uid and moves itself in (v1): it may write only these files.

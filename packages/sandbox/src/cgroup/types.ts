@@ -21,14 +21,21 @@ export interface RunCgroup {
   measure(): CgroupMeasure;
   /** Called after the run once the cgroup is empty; the directory is removed in the background. */
   release(): void;
+  /**
+   * For the cgroup of a warm box, which its long-lived processes (`resident`) joined once: re-arms it for one
+   * run without moving a process (the limits written with room for the resident ones, the peak and counters
+   * reset) and returns the run's view of it. The view measures the run alone, its kills spare `resident`, and
+   * its release() keeps the cgroup. Throws when a reset fails (the box is then rebuilt, never lent dirty).
+   */
+  rearm?(limits: RunLimits, resident: readonly number[]): RunCgroup;
 }
 
 export interface BoxCgroup {
   /** True when the wrapper must be root to join (cgroup v2 migration rules); then it drops to the box uid itself. */
   readonly joinNeedsRoot: boolean;
   prepare(limits: RunLimits): Promise<RunCgroup>;
-  /** SIGKILLs every process of the box's runs until none is left; false if some survive. */
-  killAll(): Promise<boolean>;
+  /** SIGKILLs every process of the box's runs (but `spare`: a warm box's own) until none is left; false if some survive. */
+  killAll(spare?: ReadonlySet<number>): Promise<boolean>;
   /** Kills anything left and removes the box's cgroups. */
   destroy(): Promise<void>;
 }

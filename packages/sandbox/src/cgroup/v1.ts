@@ -19,6 +19,8 @@ import type { BoxCgroup, CgroupDriver, RunCgroup } from './types.ts';
 // memory cgroup is made anew for each run.
 
 export const v1Controllers = ['memory', 'pids', 'cpuacct'] as const;
+/** Page cache a warm box's cgroup may keep from run to run; more is reclaimed before the next run. */
+const reclaimAbove = 1024 * 1024;
 export type V1Controller = (typeof v1Controllers)[number];
 
 export class V1Driver implements CgroupDriver {
@@ -128,7 +130,64 @@ class V1BoxCgroup implements BoxCgroup {
       const ns = readNumber(this.#file('cpuacct', 'cpuacct.usage'));
       return ns === null ? null : ns / 1e6;
     };
+    const memoryFile = (name: string) => path.join(memory, name);
+    const rearm = (run: RunLimits, resident: readonly number[]): RunCgroup => {
+      const spared = new Set(resident);
+      // Room for what the cgroup holds that cannot be reclaimed: the resident processes' anonymous pages, and
+      // the files earlier stages of the request left in the box's tmpfs (a compiled binary). Page cache can be.
+      const stat = memoryFile('memory.stat');
+      const residentBytes = (readKeyed(stat, 'rss') ?? 0) + (readKeyed(stat, 'shmem') ?? 0);
+      const setLimit = (limit: number) => {
+        const current = readNumber(memoryFile('memory.limit_in_bytes')) ?? 0;
+        // memory.limit <= memsw.limit after every single write.
+        const order = this.#memsw
+          ? limit > current
+            ? ['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes']
+            : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes']
+          : ['memory.limit_in_bytes'];
+        for (const name of order) writeFileSync(memoryFile(name), String(limit));
+      };
+      // The page cache earlier runs left would fill the limit, and a peak measured from it would hide the
+      // run's own memory: a limit just above what cannot be reclaimed makes the kernel drop it first.
+      if ((readKeyed(stat, 'cache') ?? 0) - (readKeyed(stat, 'shmem') ?? 0) > reclaimAbove) {
+        try {
+          setLimit(residentBytes + reclaimAbove);
+        } catch {
+          // EBUSY: not all of it could go; what is left stays in the baseline
+        }
+      }
+      setLimit(run.memoryBytes + residentBytes);
+      writeFileSync(this.#file('pids', 'pids.max'), String(run.processes + 2 + resident.length));
+      this.#pidsLimit = -1;
+      writeFileSync(this.#file('cpuacct', 'cpuacct.usage'), '0');
+      writeFileSync(peakFile, '0'); // the peak restarts from the usage now
+      const baseline = readNumber(memoryFile('memory.usage_in_bytes')) ?? 0;
+      const oomBefore = readKeyed(oomFile, 'oom_kill');
+      const failBefore = readNumber(failcntFile) ?? 0;
+      let over = false;
+      const runPids = () => (over ? [] : readPids(procs).filter((pid) => !spared.has(pid)));
+      return {
+        joinFiles: [],
+        joinPid: '0',
+        cpuTimeMs: cpu,
+        pids: runPids,
+        killAll: (deadlineMs = 5000) => killUntilGone(runPids, { deadlineMs }),
+        measure: () => {
+          const oomKills = readKeyed(oomFile, 'oom_kill');
+          const oomKilled =
+            oomKills !== null && oomBefore !== null
+              ? oomKills > oomBefore
+              : (readNumber(failcntFile) ?? 0) > failBefore;
+          const peak = readNumber(peakFile);
+          return { cpuTimeMs: cpu(), memoryBytes: peak === null ? null : Math.max(0, peak - baseline), oomKilled };
+        },
+        release: () => {
+          over = true;
+        },
+      };
+    };
     return {
+      rearm,
       // `0` into `tasks` moves the writing thread (the single-threaded wrapper shell, so all of it) without
       // the global threadgroup lock that a `cgroup.procs` write takes: that lock waits for an RCU grace
       // period whenever it was idle, 5-12 ms on a busy host, paid by most runs (6.x kernels skip it for a
@@ -158,8 +217,8 @@ class V1BoxCgroup implements BoxCgroup {
   }
 
   /** The box's pids cgroup holds every process of its runs. */
-  killAll(): Promise<boolean> {
-    return killCgroup(this.#dirs.pids);
+  killAll(spare?: ReadonlySet<number>): Promise<boolean> {
+    return killCgroup(this.#dirs.pids, spare);
   }
 
   async destroy(): Promise<void> {

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunLimits } from '../limits.ts';
@@ -65,7 +65,57 @@ class V2BoxCgroup implements BoxCgroup {
         killPids(pids); // kernels before 5.14
       }
     };
+    const rearm = (run: RunLimits, resident: readonly number[]): RunCgroup => {
+      const spared = new Set(resident);
+      const stat = path.join(dir, 'memory.stat');
+      const residentBytes = (readKeyed(stat, 'anon') ?? 0) + (readKeyed(stat, 'shmem') ?? 0);
+      // The page cache earlier runs left would fill the limit and hide the run's own memory in its peak.
+      const cache = (readKeyed(stat, 'file') ?? 0) - (readKeyed(stat, 'shmem') ?? 0);
+      if (cache > 1024 * 1024) {
+        try {
+          writeFileSync(path.join(dir, 'memory.reclaim'), String(cache));
+        } catch {
+          // EAGAIN: not all of it could go (or no memory.reclaim before 5.19); the rest stays in the baseline
+        }
+      }
+      writeFileSync(path.join(dir, 'memory.max'), String(run.memoryBytes + residentBytes));
+      writeFileSync(path.join(dir, 'pids.max'), String(run.processes + 2 + resident.length));
+      // memory.peak is reset per open file (kernels from 6.12): written, then read, through this descriptor.
+      peakFd ??= openSync(path.join(dir, 'memory.peak'), 'r+');
+      writeSync(peakFd, 'reset\n');
+      const baseline = readNumber(path.join(dir, 'memory.current')) ?? 0;
+      const cpuBefore = cpu() ?? 0;
+      const oomBefore = readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0;
+      let over = false;
+      const runPids = () => (over ? [] : list().filter((pid) => !spared.has(pid)));
+      const runCpu = () => {
+        const now = cpu();
+        return now === null ? null : now - cpuBefore;
+      };
+      const fd = peakFd;
+      return {
+        joinFiles: [],
+        joinPid: '$$',
+        cpuTimeMs: runCpu,
+        pids: runPids,
+        killAll: (deadlineMs = 5000) => killUntilGone(runPids, { deadlineMs }),
+        measure: () => {
+          const text = Buffer.alloc(32);
+          const peak = Number(text.toString('utf8', 0, readSync(fd, text, 0, 32, 0)).trim());
+          return {
+            cpuTimeMs: runCpu(),
+            memoryBytes: Number.isFinite(peak) ? Math.max(0, peak - baseline) : null,
+            oomKilled: (readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0) > oomBefore,
+          };
+        },
+        release: () => {
+          over = true;
+        },
+      };
+    };
+    let peakFd: number | null = null;
     return {
+      rearm,
       joinFiles: [procs],
       joinPid: '$$',
       cpuTimeMs: cpu,
@@ -79,15 +129,16 @@ class V2BoxCgroup implements BoxCgroup {
       release: () => {
         if (released) return;
         released = true;
+        if (peakFd !== null) closeSync(peakFd);
         this.#removals.add(dir, () => this.#live.delete(dir));
       },
     };
   }
 
   /** Every run cgroup of the box not yet removed: killed until empty. */
-  async killAll(): Promise<boolean> {
+  async killAll(spare?: ReadonlySet<number>): Promise<boolean> {
     let empty = true;
-    for (const dir of this.#live) if (!(await killCgroup(dir))) empty = false;
+    for (const dir of this.#live) if (!(await killCgroup(dir, spare))) empty = false;
     return empty;
   }
 
