@@ -303,24 +303,20 @@ static void serve_run(int connection, uint32_t size, int fds[3]) {
     close(fds[i]);
     fds[i] = -1;
   }
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  int hangup = 0;
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0); // kernels from 5.3
+  int hangup = pidfd < 0;
+  if (hangup) {
+    dprintf(connection, "sandbox: warm-box: pidfd_open: %s\n", strerror(errno));
+    kill(pid, SIGKILL);
+  }
   char line[64];
   size_t used = 0;
   // Until the run's init is gone (its namespace then is empty): signals from the client, or its hang-up.
   for (;;) {
+    if (pidfd < 0) break;
     struct pollfd watch[2] = {{pidfd, POLLIN, 0}, {connection, hangup ? 0 : POLLIN, 0}};
-    if (pidfd < 0) {
-      // No pidfd (kernels before 5.3): poll the connection in 10 ms steps.
-      int status;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -status - 1;
-        break;
-      }
-    }
-    int ready = poll(pidfd >= 0 ? watch : watch + 1, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 10);
-    if (ready < 0 && errno != EINTR) break;
-    if (pidfd >= 0 && (watch[0].revents & POLLIN)) break;
+    if (poll(watch, 2, -1) < 0 && errno != EINTR) break;
+    if (watch[0].revents & POLLIN) break;
     if (!hangup && (watch[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t n = read(connection, line + used, sizeof line - 1 - used);
       if (n <= 0) {
@@ -343,8 +339,7 @@ static void serve_run(int connection, uint32_t size, int fds[3]) {
     }
   }
   int status = 0;
-  if (pid >= 0) waitpid(pid, &status, 0);
-  else status = -pid - 1;
+  waitpid(pid, &status, 0);
   if (pidfd >= 0) close(pidfd);
   char text[4096];
   ssize_t n = read(report[0], text, sizeof text);

@@ -17,6 +17,8 @@ import { killGroup } from './procs.ts';
 import { childOf, trackGroup, untrackGroup } from './supervise.ts';
 
 const readyTimeoutMs = 10_000;
+/** sun_path holds 108 bytes with the terminating NUL. */
+const maxSocketPath = 107;
 
 export interface WarmStartParts {
   /** Host directory for the box's socket, made here (the box uid's alone). */
@@ -61,6 +63,12 @@ export class WarmBox {
   /** Starts the box and waits until its init listens; throws with the reason (its stderr) otherwise. */
   static async start(parts: WarmStartParts): Promise<WarmBox> {
     const { box, host } = parts;
+    const socket = path.join(parts.dir, 'sock');
+    if (Buffer.byteLength(socket) > maxSocketPath) {
+      throw new Error(
+        `its socket's path ${socket} is longer than a unix socket's ${maxSocketPath} bytes (a shorter workRoot)`,
+      );
+    }
     rmSync(parts.dir, { recursive: true, force: true });
     mkdirSync(parts.dir, { mode: 0o700 });
     if (box.uid !== null) chownSync(parts.dir, box.uid, box.uid);

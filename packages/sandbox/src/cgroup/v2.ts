@@ -82,7 +82,11 @@ class V2BoxCgroup implements BoxCgroup {
       writeFileSync(path.join(dir, 'pids.max'), String(run.processes + 2 + resident.length));
       // memory.peak is reset per open file (kernels from 6.12): written, then read, through this descriptor.
       peakFd ??= openSync(path.join(dir, 'memory.peak'), 'r+');
-      writeSync(peakFd, 'reset\n');
+      try {
+        writeSync(peakFd, 'reset\n');
+      } catch (error) {
+        throw new Error(`memory.peak cannot be reset here (kernels before 6.12): ${(error as Error).message}`);
+      }
       const baseline = readNumber(path.join(dir, 'memory.current')) ?? 0;
       const cpuBefore = cpu() ?? 0;
       const oomBefore = readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0;
