@@ -20,6 +20,8 @@ export interface Runner {
   readonly maxima: LimitSet;
   /** The host uids the boxes' programs run as (when root), including the self-test box. */
   readonly boxUids: { first: number; last: number } | null;
+  /** Host pids of the warm boxes' own processes (box uids too, alive between runs; none on the cold path). */
+  residentPids(): Promise<number[]>;
   readonly pool: Pool;
   readonly cache: CompileCache;
   readonly metrics: RunnerMetrics;
@@ -160,6 +162,7 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
     isolation: sandbox.isolation,
     maxima: maximaFromConfig(config),
     boxUids: sandbox.isolation.root ? { first: sandbox.baseUid, last: sandbox.baseUid + config.NUM_RUNNERS } : null,
+    residentPids: () => sandbox.residentPids(),
     pool,
     cache,
     metrics,

@@ -177,18 +177,8 @@ export class Sandbox {
   async #tryWarm(): Promise<void> {
     const box = await this.#createBox(this.#boxCount);
     try {
-      const why = await box.warm?.then(
-        () => null,
-        (error: Error) => error.message,
-      );
-      const echo = why ? null : await this.run({ box, argv: ['/bin/sh', '-c', 'echo warm'] });
-      const failed =
-        why ??
-        (echo?.stdout === 'warm\n' ? null : `a trial run gave ${echo?.status}: ${echo?.message ?? echo?.stderr}`);
-      if (failed) {
-        this.#warm.disable();
-        this.isolation.runPath = { kind: 'cold', detail: `warm boxes could not be used (${failed}): a bwrap per run` };
-      }
+      const failed = await this.#warm.trial(box, (argv) => this.run({ box, argv }));
+      if (failed) this.isolation.runPath = { kind: 'cold', detail: `warm boxes could not be used (${failed})` };
     } finally {
       await box.destroy();
     }
@@ -336,6 +326,11 @@ export class Sandbox {
       return `processes of uid ${box.uid} survive`;
     }
     return null;
+  }
+
+  /** Host pids of every box's warm sandbox (bwrap and its init): processes of box uids that are no run's. */
+  async residentPids(): Promise<number[]> {
+    return (await Promise.all([...this.#boxes.values()].map((box) => box.residentPids()))).flat();
   }
 
   /** Pid of the launcher process that spawns the runs; null when none runs (not started yet, or the fallback). */

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { SandboxBox } from './box.ts';
 import type { RunCgroup } from './cgroup/index.ts';
+import type { RunResult } from './classify.ts';
 import type { HostProbe } from './host.ts';
 import type { IsolationReport } from './isolation.ts';
 import type { Launched, LaunchRequest } from './launcher.ts';
@@ -56,6 +57,19 @@ export class WarmBoxes {
 
   setPaths(paths: readonly string[]): void {
     this.#paths = new Set(paths);
+  }
+
+  /** A trial run in `box`: null when it worked, else why (and warm boxes are off from then on). */
+  async trial(box: SandboxBox, run: (argv: [string, ...string[]]) => Promise<RunResult>): Promise<string | null> {
+    const why = await box.warm?.then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    const echo = why ? null : await run(['/bin/sh', '-c', 'echo warm']);
+    const failed =
+      why ?? (echo?.stdout === 'warm\n' ? null : `a trial run gave ${echo?.status}: ${echo?.message ?? echo?.stderr}`);
+    if (failed) this.disable();
+    return failed;
   }
 
   /** Whether a run can take the warm path: no network, and no read-only path the warm boxes lack. */
