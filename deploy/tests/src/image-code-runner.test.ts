@@ -123,7 +123,11 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     for (const p of idle) expect(p.uid, p.cmdline).toBe(10001);
 
     const info = (await (await fetch(`${container.url}/api/v2/info`)).json()) as {
-      isolation: { level: string; layers: Record<string, { available: boolean; detail: string }> };
+      isolation: {
+        level: string;
+        layers: Record<string, { available: boolean; detail: string }>;
+        run_path: { kind: string; detail: string };
+      };
       runtimes: { language: string }[];
     };
     console.log(`FIGURES code-runner: isolation level ${info.isolation.level} in the container`);
@@ -132,6 +136,12 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     }
     // The image requires namespaces; cgroups inside a container need a delegated cgroup (deploy/README.md).
     expect(['namespaces', 'full']).toContain(info.isolation.level);
+    // Warm boxes work in the image (warm-box comes prebuilt beside box-init): every run below takes that path.
+    console.log(`FIGURES code-runner: run path ${info.isolation.run_path.kind} in the container`);
+    expect(info.isolation.run_path).toMatchObject({
+      kind: 'warm',
+      detail: expect.stringContaining('/usr/local/libexec/warm-box'),
+    });
     // Every language of the manifest, each of its runtimes: the image installs all their packages.
     expect([...new Set(info.runtimes.map((r) => r.language))].toSorted()).toEqual(
       languages.map((language) => language.name).toSorted(),

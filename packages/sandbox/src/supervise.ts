@@ -189,7 +189,14 @@ export class Supervision {
       });
       if (this.#options.stdin !== undefined && launched.stdin) feed(this.#options.stdin, launched.stdin);
 
-      wallTimer = setTimeout(() => this.stop('wall'), Math.max(0, limits.wallTimeMs - (performance.now() - started)));
+      // Node's timers may fire a fraction of a ms early (the loop's clock is cached): re-armed until the limit
+      // has really passed, so that a run stopped at its wall limit never reports less than the limit.
+      const armWall = () => {
+        const left = limits.wallTimeMs - (performance.now() - started);
+        if (left > 0) wallTimer = setTimeout(armWall, Math.ceil(left));
+        else this.stop('wall');
+      };
+      armWall();
       if (cgroup) {
         cpuTimer = setInterval(
           () => {
