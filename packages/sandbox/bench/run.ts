@@ -1,38 +1,38 @@
-// Overhead of the sandbox over a plain execa call, at each level this host allows.
-// `pnpm --filter @repo/sandbox bench` (ROUNDS=200 to change the sample size, default 100).
-// Rounds are interleaved (direct, full, namespaces, basic, direct, ...) so the load of a shared machine hits
-// every variant alike; the overhead is the median (and p95) of the per-round differences to direct.
-// Then (BENCH=concurrency for this part only, BENCH=serial for the first only) two boxes of one `full`
-// sandbox run `python3 -c pass` back to back concurrently (CONC_ROUNDS each, default 200), as a server
-// does: runs/s and how much of the event loop the sandbox took (utilisation, busy ms per run, loop delay).
+// Overhead of the sandbox over the floor (a C driver that posix_spawns and waits: spawn-floor.c, built with
+// `cc -O2` at the start) and over a plain execa call, at each level this host allows; at full and namespaces
+// both a warm sandbox (`warm: true`, runs forked by a long-lived box's init) and a cold one (`warm: false`,
+// one bwrap per run), each labelled with the run path it reports (`isolation.runPath`).
+// `pnpm --filter @repo/sandbox bench`. Environment:
+//   ROUNDS (default 100) back-to-back runs per variant and command, in turns of BATCH (default 10) runs per
+//     variant (floor, execa, full warm, full cold, ..., floor, ...) so the load of a shared machine hits
+//     every variant alike; 20 more per variant first, as warm-up, not counted;
+//   IDLE_ROUNDS (default 20) runs per variant after an untimed pause of IDLE_PAUSE_MS (default 300) each,
+//     one run per variant per turn (some costs, like a cgroup move, show only on an idle machine);
+//   BENCH=serial|idle|concurrency runs only that part (default all); BALLAST_MB, BASE_UID, CONC_ROUNDS below.
+// The overhead is the median (and p95) of the paired differences to the floor (same turn, same position).
+// Then two boxes of a `full` sandbox, warm and then cold, run `python3 -c pass` back to back concurrently
+// (CONC_ROUNDS each, default 200), as a server does: runs/s and how much of the event loop the sandbox took.
+// Prints figures, ratios and the target's PASS/MISS per variant; asserts nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { type IsolationLayer, Sandbox } from '../src/index.ts';
+import { type Box, type IsolationLayer, Sandbox } from '../src/index.ts';
+import { callSampler, floorSampler, fmt, interleave, over, type Sampler, stats } from './measure.ts';
 
 const rounds = Math.max(1, Number(process.env.ROUNDS ?? 100));
+const batch = Math.max(1, Number(process.env.BATCH ?? 10));
+const idleRounds = Math.max(1, Number(process.env.IDLE_ROUNDS ?? 20));
+const idlePauseMs = Math.max(0, Number(process.env.IDLE_PAUSE_MS ?? 300));
 const warmup = 20;
+const idleWarmup = 2;
+const targetMs = 1;
 const commands: Array<[string, ...string[]]> = [['/bin/true'], ['/usr/bin/python3', '-c', 'pass']];
-
-function stats(samples: number[]): { median: number; p95: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return { median: at(0.5), p95: at(0.95) };
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-const fmt = (n: number) => n.toFixed(2).padStart(7);
-const levels: Array<{ name: string; disable: IsolationLayer[] }> = [
-  { name: 'full', disable: [] },
-  { name: 'namespaces', disable: ['cgroups'] },
-  { name: 'basic', disable: ['cgroups', 'namespaces'] },
+const levels: Array<{ name: string; disable: IsolationLayer[]; warm: boolean[] }> = [
+  { name: 'full', disable: [], warm: [true, false] },
+  { name: 'namespaces', disable: ['cgroups'], warm: [true, false] },
+  { name: 'basic', disable: ['cgroups', 'namespaces'], warm: [true] },
 ];
 
 // BALLAST_MB: resident memory to hold, as a real server does (fork cost grows with the parent's RSS).
@@ -42,12 +42,28 @@ const part = process.env.BENCH ?? 'all';
 const baseUid = Number(process.env.BASE_UID ?? 60000);
 const concurrencyRounds = Math.max(1, Number(process.env.CONC_ROUNDS ?? 200));
 
-async function concurrency(workRoot: string): Promise<void> {
-  const sandbox = await Sandbox.create({ workRoot, boxes: 2, baseUid });
+/** The run path a sandbox reports, read defensively (older builds of the sandbox do not report one). */
+function runPathOf(sandbox: Sandbox): { kind: string; detail: string } {
+  const reported = (sandbox.isolation as { runPath?: { kind?: unknown; detail?: unknown } }).runPath;
+  return {
+    kind: typeof reported?.kind === 'string' ? reported.kind : 'unreported',
+    detail: typeof reported?.detail === 'string' ? reported.detail : '',
+  };
+}
+
+interface Variant {
+  name: string;
+  sampler: Sampler;
+  /** A sandbox variant (the target applies to it), not the floor or execa. */
+  sandboxed: boolean;
+}
+
+async function concurrency(workRoot: string, warm: boolean): Promise<void> {
+  const sandbox = await Sandbox.create({ workRoot, boxes: 2, baseUid, warm });
   try {
     const boxes = [await sandbox.createBox(0), await sandbox.createBox(1)];
     const argv: [string, ...string[]] = ['/usr/bin/python3', '-c', 'pass'];
-    const loop = async (box: (typeof boxes)[number], n: number) => {
+    const loop = async (box: Box, n: number) => {
       for (let i = 0; i < n; i++) {
         const result = await sandbox.run({ box, argv });
         if (result.status !== 'ok') throw new Error(`concurrent run: ${JSON.stringify(result)}`);
@@ -66,7 +82,7 @@ async function concurrency(workRoot: string): Promise<void> {
     const runs = 2 * concurrencyRounds;
     const ms = (ns: number) => (ns / 1e6).toFixed(2);
     console.log(
-      `\nconcurrency: ${sandbox.isolation.level}, ${sandbox.launcherPid === null ? 'spawned directly' : 'through the launcher'}, 2 boxes x ${concurrencyRounds} runs of python3 -c pass + reset, load ${os.loadavg()[0]?.toFixed(2)}, rss ${process.memoryUsage().rss >> 20} MB (ballast ${ballast.length >> 20} MB)`,
+      `\nconcurrency: ${sandbox.isolation.level} warm=${warm} (run path ${runPathOf(sandbox).kind}), ${sandbox.launcherPid === null ? 'spawned directly' : 'through the launcher'}, 2 boxes x ${concurrencyRounds} runs of python3 -c pass + reset, load ${os.loadavg()[0]?.toFixed(2)}, rss ${process.memoryUsage().rss >> 20} MB (ballast ${ballast.length >> 20} MB)`,
     );
     console.log(`  runs/s ${(runs / seconds).toFixed(1)}  wall ${seconds.toFixed(2)} s`);
     console.log(
@@ -77,50 +93,106 @@ async function concurrency(workRoot: string): Promise<void> {
   }
 }
 
-const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-bench-'));
-const variants: Array<{ name: string; sandbox: Sandbox; box: Awaited<ReturnType<Sandbox['createBox']>> }> = [];
-try {
-  for (const level of part === 'concurrency' ? [] : levels) {
-    const sandbox = await Sandbox.create({ workRoot, boxes: 1, disable: level.disable, baseUid });
-    if (sandbox.isolation.level !== level.name) {
-      console.log(`${level.name}: not available here`);
-      await sandbox.close();
-      continue;
-    }
-    variants.push({ name: level.name, sandbox, box: await sandbox.createBox(0) });
-  }
-  if (part !== 'concurrency')
-    console.log(`rounds: ${rounds} (+${warmup} warm-up), interleaved; ms of the whole call as the caller sees it`);
-  for (const argv of part === 'concurrency' ? [] : commands) {
-    const [file, ...args] = argv;
-    const direct = () => execa(file, args, { reject: false });
-    const runs = variants.map((v) => async () => {
-      const result = await v.sandbox.run({ box: v.box, argv });
-      if (result.status !== 'ok') throw new Error(`${v.name} ${argv.join(' ')}: ${JSON.stringify(result)}`);
-    });
-    const samples = { direct: [] as number[], levels: variants.map(() => [] as number[]) };
-    for (let round = 0; round < warmup + rounds; round++) {
-      const d = await time(direct);
-      const levelTimes: number[] = [];
-      for (const run of runs) levelTimes.push(await time(run));
-      if (round < warmup) continue;
-      samples.direct.push(d);
-      for (const [i, t] of levelTimes.entries()) samples.levels[i]?.push(t);
-    }
-    const d = stats(samples.direct);
-    console.log(`\n${argv.join(' ')}`);
-    console.log(`  ${'direct execa'.padEnd(13)} median ${fmt(d.median)}  p95 ${fmt(d.p95)}`);
-    variants.forEach((v, i) => {
-      const own = samples.levels[i] as number[];
+/** Measures every variant on every command in one mode; prints the table and returns the /bin/true target lines. */
+async function section(
+  title: string,
+  variants: Variant[],
+  options: { samples: number; warmup: number; batch: number; pauseMs: number },
+): Promise<string[]> {
+  console.log(`\n== ${title}`);
+  const targets: string[] = [];
+  const width = Math.max(...variants.map((v) => v.name.length));
+  for (const argv of commands) {
+    const samples = await interleave(
+      variants.map((v) => v.sampler),
+      argv,
+      options,
+    );
+    const floor = samples[0] as number[];
+    const f = stats(floor);
+    console.log(`${argv.join(' ')}  (load ${os.loadavg()[0]?.toFixed(2)})`);
+    for (const [i, v] of variants.entries()) {
+      const own = samples[i] as number[];
       const s = stats(own);
-      const over = stats(own.map((t, r) => t - (samples.direct[r] as number)));
+      const line = `  ${v.name.padEnd(width)} median ${fmt(s.median)}  p95 ${fmt(s.p95)}`;
+      if (i === 0) {
+        console.log(line);
+        continue;
+      }
+      const o = over(own, floor);
       console.log(
-        `  ${v.name.padEnd(13)} median ${fmt(s.median)}  p95 ${fmt(s.p95)}  overhead median ${fmt(over.median)}  p95 ${fmt(over.p95)}`,
+        `${line}  over floor median ${fmt(o.median)}  p95 ${fmt(o.p95)}  ${(s.median / f.median).toFixed(1).padStart(5)}x floor`,
       );
-    });
+      if (v.sandboxed && argv[0] === '/bin/true')
+        targets.push(
+          `${title.split(':')[0]}: ${v.name.padEnd(width)} adds ${o.median.toFixed(2).padStart(6)} ms (${(s.median / f.median).toFixed(1)}x floor) ${o.median <= targetMs ? 'PASS' : 'MISS'}`,
+        );
+    }
   }
-  if (part !== 'serial') await concurrency(workRoot);
+  return targets;
+}
+
+const workRoot = mkdtempSync(path.join(os.tmpdir(), 'sandbox-bench-'));
+const sandboxes: Sandbox[] = [];
+try {
+  const variants: Variant[] = [];
+  if (part !== 'concurrency') {
+    variants.push({ name: 'floor (posix_spawn)', sampler: await floorSampler(workRoot), sandboxed: false });
+    variants.push({
+      name: 'direct execa',
+      sampler: callSampler(async ([file, ...args]) => {
+        await execa(file, args, { reject: false });
+      }),
+      sandboxed: false,
+    });
+    for (const level of levels) {
+      for (const warm of level.warm) {
+        const sandbox = await Sandbox.create({ workRoot, boxes: 1, disable: level.disable, baseUid, warm });
+        if (sandbox.isolation.level !== level.name) {
+          console.log(`${level.name}: not available here`);
+          await sandbox.close();
+          break;
+        }
+        sandboxes.push(sandbox);
+        const box = await sandbox.createBox(0);
+        const runPath = runPathOf(sandbox);
+        const name = `${level.name}${level.warm.length > 1 ? ` warm=${warm}` : ''} [${runPath.kind}]`;
+        console.log(`${name}: run path ${runPath.kind}${runPath.detail ? ` (${runPath.detail})` : ''}`);
+        variants.push({
+          name,
+          sandboxed: true,
+          sampler: callSampler(async (argv) => {
+            const result = await sandbox.run({ box, argv });
+            if (result.status !== 'ok') throw new Error(`${name} ${argv.join(' ')}: ${JSON.stringify(result)}`);
+          }),
+        });
+      }
+    }
+  }
+  const targets: string[] = [];
+  if (part === 'all' || part === 'serial')
+    targets.push(
+      ...(await section(
+        `back to back: ${rounds} runs per variant (+${warmup} warm-up) in turns of ${batch}; ms per run as the caller sees it`,
+        variants,
+        { samples: rounds, warmup, batch, pauseMs: 0 },
+      )),
+    );
+  if (part === 'all' || part === 'idle')
+    targets.push(
+      ...(await section(
+        `after ${idlePauseMs} ms idle: ${idleRounds} runs per variant (+${idleWarmup} warm-up), one per variant per turn, each after an untimed ${idlePauseMs} ms pause`,
+        variants,
+        { samples: idleRounds, warmup: idleWarmup, batch: 1, pauseMs: idlePauseMs },
+      )),
+    );
+  if (targets.length > 0)
+    console.log(
+      `\ntarget: sandbox adds <= ${targetMs} ms median over the floor for /bin/true (paired median difference)\n${targets.map((t) => `  ${t}`).join('\n')}`,
+    );
+  for (const sandbox of sandboxes.splice(0)) await sandbox.close();
+  if (part === 'all' || part === 'concurrency') for (const warm of [true, false]) await concurrency(workRoot, warm);
 } finally {
-  for (const v of variants) await v.sandbox.close();
+  for (const sandbox of sandboxes) await sandbox.close();
   rmSync(workRoot, { recursive: true, force: true });
 }
