@@ -309,6 +309,8 @@ export class Launcher {
     this.#closed = true;
     const child = this.#child ?? (await this.#starting?.catch(() => null)) ?? null;
     this.#child = null;
+    // Nothing sent to it may wait for an answer that will not come.
+    this.#failAll('the launcher was closed');
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise((resolve) => child.once('exit', resolve));
     child.disconnect();

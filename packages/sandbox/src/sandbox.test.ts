@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoxBusyError, IsolationUnavailableError, SandboxOptionError } from './errors.ts';
+import { pidsOfUid } from './procs.ts';
 import { Sandbox } from './sandbox.ts';
 import {
   expectNothingLeft,
@@ -234,6 +235,19 @@ describe('Sandbox', () => {
     expect(again.status).toBe('aborted');
     await expectNothingLeft(box);
     await box.destroy();
+  });
+
+  it('closes at once while its warm boxes are still starting, and leaves no process', async () => {
+    for (let i = 0; i < 3; i++) {
+      const workRoot = path.join(t.workRoot, `closing-${i}`);
+      const sandbox = await Sandbox.create({ workRoot, boxes: 2, baseUid: t.sandbox.baseUid + 40 });
+      const boxes = [await sandbox.createBox(0), await sandbox.createBox(1)]; // their warm boxes start now
+      const started = performance.now();
+      await sandbox.close();
+      expect(performance.now() - started).toBeLessThan(15_000);
+      // Nothing of the boxes is left: their warm sandboxes were stopped, not left running.
+      for (const box of boxes) if (box.uid !== null) expect(pidsOfUid(box.uid)).toEqual([]);
+    }
   });
 
   it('runs one command at a time per box', async () => {

@@ -386,8 +386,9 @@ export class Sandbox {
     this.#closed = true;
     for (const run of this.#running) run.stop('closed');
     await Promise.all([...this.#running].map((run) => run.done));
-    await this.#host.launcher?.close();
+    // The boxes first: a warm box still starting waits for the launcher's answer.
     for (const box of [...this.#boxes.values()]) await box.destroy();
+    await this.#host.launcher?.close();
     await this.#host.cgroups?.close();
     rmSync(this.dir, { recursive: true, force: true });
     this.#claim?.release();
