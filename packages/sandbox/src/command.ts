@@ -58,6 +58,20 @@ export interface Command {
 
 export const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
+/** The scrubbed environment of a program, with the caller's additions; inside a mount namespace or not. */
+function programEnv(plan: { box: { dir: string }; env: Record<string, string> }, namespaced: boolean) {
+  const home = namespaced ? boxPath : plan.box.dir;
+  return { PATH: sandboxPath, HOME: home, LANG: 'C.UTF-8', TMPDIR: namespaced ? '/tmp' : plan.box.dir, ...plan.env };
+}
+
+/** The working directory as the program sees it in a mount namespace (the box at /box). */
+const cwdInBox = (plan: { box: { dir: string }; cwd: string }) =>
+  path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd));
+
+/** box-init's limits where no cgroup bounds the run: its tasks (+ box-init itself) and its memory. */
+const waiterLimits = (limits: RunLimits, cgroup: boolean) =>
+  cgroup ? [] : ['--nproc', String(limits.processes + 1), '--memory', String(limits.memoryBytes)];
+
 /** The program's argv inside bwrap: under box-init, or a shell that reports `ran <status>`. */
 function inner(plan: CommandPlan): string[] {
   if (plan.warm) {
@@ -66,10 +80,7 @@ function inner(plan: CommandPlan): string[] {
     return [warmBinaryPath, 'serve', `${warmDirPath}/sock`, plan.bwrap?.seccomp ? String(seccompFd) : '-', ...keep];
   }
   const nproc = plan.cgroup ? null : plan.limits.processes + 1; // + the waiter itself
-  if (plan.init) {
-    const limits = plan.cgroup ? [] : ['--nproc', String(nproc), '--memory', String(plan.limits.memoryBytes)];
-    return [initPath, ...limits, '--', ...plan.argv];
-  }
+  if (plan.init) return [initPath, ...waiterLimits(plan.limits, plan.cgroup !== null), '--', ...plan.argv];
   const ulimit = nproc === null ? '' : `ulimit -p ${nproc} || { echo 'sandbox: ulimit -p' >&3; exit 125; }; `;
   return ['/bin/sh', '-c', `${ulimit}"$@" 3>&-; s=$?; echo "ran $s" >&3; exit $s`, 'sh', ...plan.argv];
 }
@@ -96,7 +107,7 @@ function bwrapArgs(plan: CommandPlan, bwrap: NonNullable<CommandPlan['bwrap']>):
     ...(plan.warm ? ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'] : []),
     ...(bwrap.seccomp && !plan.warm ? ['--seccomp', String(seccompFd)] : []),
     '--chdir',
-    path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd)),
+    cwdInBox(plan),
     // The waiter as PID 1 instead of bwrap's own init: the outer bwrap then waits for PID 1 itself, so no
     // init is left to the host's PID 1 to reap (its zombies would stay charged to the pids cgroup).
     '--as-pid-1',
@@ -147,13 +158,7 @@ export function buildCommand(plan: CommandPlan): Command {
     lines.push(`exec "$@"${keep3}${seccomp}`);
   }
   const dropInSpawn = plan.box.uid !== null && !cg?.joinNeedsRoot;
-  const env: Record<string, string> = {
-    PATH: sandboxPath,
-    HOME: bwrap ? boxPath : plan.box.dir,
-    LANG: 'C.UTF-8',
-    TMPDIR: bwrap ? '/tmp' : plan.box.dir,
-    ...plan.env,
-  };
+  const env = programEnv(plan, bwrap !== null);
   return {
     request: {
       file: '/bin/sh',
@@ -186,16 +191,15 @@ export interface WarmRunPlan {
  */
 export function warmRequest(plan: WarmRunPlan): Buffer {
   const { limits } = plan;
-  const waiter = plan.cgroup ? [] : ['--nproc', String(limits.processes + 1), '--memory', String(limits.memoryBytes)];
-  const initArgs = [...waiter, '--', ...plan.argv];
-  const env = { PATH: sandboxPath, HOME: boxPath, LANG: 'C.UTF-8', TMPDIR: '/tmp', ...plan.env };
+  const initArgs = [...waiterLimits(limits, plan.cgroup), '--', ...plan.argv];
+  const env = programEnv(plan, true);
   const strings = [
     String(limits.diskBytes),
     String(limits.openFiles),
     String(Math.floor(limits.fileSizeBytes / 512) * 512),
     String(Math.ceil(limits.cpuTimeMs / 1000)),
     String(plan.cgroup ? -1 : limits.memoryBytes + dataBackstopBytes),
-    path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd)),
+    cwdInBox(plan),
     String(initArgs.length),
     ...initArgs,
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),

@@ -10,6 +10,7 @@ import type { Box } from './box.ts';
 import {
   compileC,
   expectNothingLeft,
+  expectRunsOnItsPath,
   hasGcc,
   levels,
   makeSandbox,
@@ -236,6 +237,7 @@ describe.each(variants)('nothing crosses from one run to the next at level $leve
   });
 
   afterAll(async () => {
+    if (t) expectRunsOnItsPath(t.sandbox);
     await t?.cleanup();
   });
 

@@ -9,6 +9,7 @@ import type { Box } from './box.ts';
 import {
   compileC,
   expectNothingLeft,
+  expectRunsOnItsPath,
   makeSandbox,
   promiseOfLevel,
   requireGcc,
@@ -52,6 +53,8 @@ describe('hostile code', () => {
   });
 
   afterAll(async () => {
+    // The hostile programs ran on the path the sandbox reports (warm where the host allows it).
+    if (t) expectRunsOnItsPath(t.sandbox);
     await t?.cleanup();
     rmSync(tools, { recursive: true, force: true });
   });

@@ -240,7 +240,7 @@ export class Sandbox {
   async #execute(box: SandboxBox, run: CheckedRun, onStart: (supervision: Supervision) => void): Promise<RunResult> {
     const { limits } = run;
     const host = this.#host;
-    const warm = this.#warm.fits(run) ? await this.#warm.get(box) : null;
+    const warm = await this.#warm.pick(box, run);
     let cg: RunCgroup | null = null;
     try {
       cg = warm ? (warm.cgroup?.rearm?.(limits, warm.resident) ?? null) : ((await box.cgroup?.prepare(limits)) ?? null);
@@ -287,7 +287,6 @@ export class Sandbox {
     const ended = await supervision.done;
     const measured = 'error' in ended.outcome ? null : (cg?.measure() ?? null);
     cg?.release();
-    // A protocol error, or its share of runs served: the box is rebuilt (in the background) for the next run.
     if (warm) this.#warm.after(box, warm, ended.control);
     if ('error' in ended.outcome) {
       const what = ended.started ? 'the run was killed' : 'starting the command failed';
@@ -326,6 +325,11 @@ export class Sandbox {
       return `processes of uid ${box.uid} survive`;
     }
     return null;
+  }
+
+  /** How many runs took each path so far (a run that fits the warm path goes cold when its box cannot start). */
+  get runsByPath(): { warm: number; cold: number } {
+    return this.#warm.runsByPath;
   }
 
   /** Host pids of every box's warm sandbox (bwrap and its init): processes of box uids that are no run's. */

@@ -53,6 +53,16 @@ export async function makeSandbox(
   };
 }
 
+/**
+ * Every run of `sandbox` took the path it reports: on the warm path none fell back to a cold one (a warm box
+ * that cannot start would otherwise pass every test on the cold path unnoticed), and the reverse.
+ */
+export function expectRunsOnItsPath(sandbox: Sandbox): void {
+  const { warm, cold } = sandbox.runsByPath;
+  if (sandbox.isolation.runPath.kind === 'warm') expect({ warm: warm > 0, cold }).toEqual({ warm: true, cold: 0 });
+  else expect(warm).toBe(0);
+}
+
 /** Processes of the box uid but the box's own (a warm box's bwrap and init): what runs left behind. */
 export async function runPidsOf(box: Box): Promise<number[]> {
   if (box.uid === null) return [];

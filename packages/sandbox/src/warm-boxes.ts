@@ -29,6 +29,7 @@ export class WarmBoxes {
   readonly #runsPerBox: number;
   #binary: string | null;
   #paths: ReadonlySet<string>;
+  readonly #runsByPath = { warm: 0, cold: 0 };
   /** How warm boxes are started (the sandbox's launcher); set once the sandbox exists. */
   launch: (request: LaunchRequest) => Promise<Launched> = () => Promise.reject(new Error('no launcher yet'));
 
@@ -75,6 +76,17 @@ export class WarmBoxes {
   /** Whether a run can take the warm path: no network, and no read-only path the warm boxes lack. */
   fits(run: CheckedRun): boolean {
     return this.#binary !== null && !run.limits.network && run.readOnlyPaths.every((p) => this.#paths.has(p));
+  }
+
+  /** The warm box a run takes, or null for the cold path; counted either way. */
+  async pick(box: SandboxBox, run: CheckedRun): Promise<WarmBox | null> {
+    const warm = this.fits(run) ? await this.get(box) : null;
+    this.#runsByPath[warm ? 'warm' : 'cold']++;
+    return warm;
+  }
+
+  get runsByPath(): { warm: number; cold: number } {
+    return { ...this.#runsByPath };
   }
 
   /** Starts the box's warm sandbox in the background; a failure is seen (and retried) by the next run. */

@@ -3,6 +3,7 @@ import { chown, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killUntilGone } from '../procs.ts';
+import type { RunCgroup } from './types.ts';
 
 // Small sysfs files are read and written synchronously: each call is a few microseconds and keeps a run's
 // set-up free of extra event-loop turns. Creating and removing a cgroup directory is not (mkdir ~1.5 ms,
@@ -73,6 +74,31 @@ export function readPids(file: string): number[] {
 export function killCgroup(dir: string, spare?: ReadonlySet<number>): Promise<boolean> {
   const procs = path.join(dir, 'cgroup.procs');
   return killUntilGone(() => readPids(procs).filter((pid) => !spare?.has(pid)));
+}
+
+/**
+ * A warm box's cgroup as one run sees it (v1 and v2 alike): its pids but the box's own (`resident`), killed
+ * until none is left, and none at all once the run is over (release()), so that a late kill loop never
+ * reaches the next run.
+ */
+export function runView(
+  list: () => number[],
+  resident: readonly number[],
+  figures: Pick<RunCgroup, 'cpuTimeMs' | 'measure'>,
+): RunCgroup {
+  const spared = new Set(resident);
+  let over = false;
+  const pids = () => (over ? [] : list().filter((pid) => !spared.has(pid)));
+  return {
+    joinFiles: [],
+    joinPid: '0',
+    ...figures,
+    pids,
+    killAll: (deadlineMs = 5000) => killUntilGone(pids, { deadlineMs }),
+    release: () => {
+      over = true;
+    },
+  };
 }
 
 // The wrapper runs as the box uid and moves itself in (v1): it may write only these files.

@@ -12,6 +12,7 @@ import {
   readNumber,
   readPids,
   removeDir,
+  runView,
 } from './sysfs.ts';
 import type { BoxCgroup, CgroupDriver, RunCgroup } from './types.ts';
 
@@ -132,7 +133,6 @@ class V1BoxCgroup implements BoxCgroup {
     };
     const memoryFile = (name: string) => path.join(memory, name);
     const rearm = (run: RunLimits, resident: readonly number[]): RunCgroup => {
-      const spared = new Set(resident);
       // Room for what the cgroup holds that cannot be reclaimed: the resident processes' anonymous pages, and
       // the files earlier stages of the request left in the box's tmpfs (a compiled binary). Page cache can be.
       const stat = memoryFile('memory.stat');
@@ -164,14 +164,8 @@ class V1BoxCgroup implements BoxCgroup {
       const baseline = readNumber(memoryFile('memory.usage_in_bytes')) ?? 0;
       const oomBefore = readKeyed(oomFile, 'oom_kill');
       const failBefore = readNumber(failcntFile) ?? 0;
-      let over = false;
-      const runPids = () => (over ? [] : readPids(procs).filter((pid) => !spared.has(pid)));
-      return {
-        joinFiles: [],
-        joinPid: '0',
+      return runView(() => readPids(procs), resident, {
         cpuTimeMs: cpu,
-        pids: runPids,
-        killAll: (deadlineMs = 5000) => killUntilGone(runPids, { deadlineMs }),
         measure: () => {
           const oomKills = readKeyed(oomFile, 'oom_kill');
           const oomKilled =
@@ -181,10 +175,7 @@ class V1BoxCgroup implements BoxCgroup {
           const peak = readNumber(peakFile);
           return { cpuTimeMs: cpu(), memoryBytes: peak === null ? null : Math.max(0, peak - baseline), oomKilled };
         },
-        release: () => {
-          over = true;
-        },
-      };
+      });
     };
     return {
       rearm,

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunLimits } from '../limits.ts';
 import { killPids, killUntilGone } from '../procs.ts';
-import { killCgroup, Removals, readKeyed, readNumber, readPids, removeDir } from './sysfs.ts';
+import { killCgroup, Removals, readKeyed, readNumber, readPids, removeDir, runView } from './sysfs.ts';
 import type { BoxCgroup, CgroupDriver, RunCgroup } from './types.ts';
 
 // cgroup v2: one hierarchy with memory and pids; CPU time comes from cpu.stat, there without a controller.
@@ -66,7 +66,6 @@ class V2BoxCgroup implements BoxCgroup {
       }
     };
     const rearm = (run: RunLimits, resident: readonly number[]): RunCgroup => {
-      const spared = new Set(resident);
       const stat = path.join(dir, 'memory.stat');
       const residentBytes = (readKeyed(stat, 'anon') ?? 0) + (readKeyed(stat, 'shmem') ?? 0);
       // The page cache earlier runs left would fill the limit and hide the run's own memory in its peak.
@@ -90,19 +89,13 @@ class V2BoxCgroup implements BoxCgroup {
       const baseline = readNumber(path.join(dir, 'memory.current')) ?? 0;
       const cpuBefore = cpu() ?? 0;
       const oomBefore = readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0;
-      let over = false;
-      const runPids = () => (over ? [] : list().filter((pid) => !spared.has(pid)));
       const runCpu = () => {
         const now = cpu();
         return now === null ? null : now - cpuBefore;
       };
       const fd = peakFd;
-      return {
-        joinFiles: [],
-        joinPid: '$$',
+      return runView(list, resident, {
         cpuTimeMs: runCpu,
-        pids: runPids,
-        killAll: (deadlineMs = 5000) => killUntilGone(runPids, { deadlineMs }),
         measure: () => {
           const text = Buffer.alloc(32);
           const peak = Number(text.toString('utf8', 0, readSync(fd, text, 0, 32, 0)).trim());
@@ -112,10 +105,7 @@ class V2BoxCgroup implements BoxCgroup {
             oomKilled: (readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0) > oomBefore,
           };
         },
-        release: () => {
-          over = true;
-        },
-      };
+      });
     };
     let peakFd: number | null = null;
     return {
