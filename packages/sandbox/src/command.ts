@@ -42,8 +42,10 @@ export interface CommandPlan {
   /**
    * Starts a warm box instead of a program (`argv` unused): its init, warm-box serve, with the box's own
    * directory (host path) for its socket; it applies the filter and the run's rlimits to each run itself.
+   * `cgroups` (cgroup v2): the host directory in which each run gets a fresh cgroup for the init to clone the
+   * run into; it is bound at `${warmDirPath}/cg`, which runs never see.
    */
-  warm?: { dir: string; binary: string } | null;
+  warm?: { dir: string; binary: string; cgroups: string | null } | null;
 }
 
 export interface Command {
@@ -89,7 +91,9 @@ function bwrapArgs(plan: CommandPlan, bwrap: NonNullable<CommandPlan['bwrap']>):
   const { limits } = plan;
   return [
     bwrap.path,
-    ...bwrap.layout.common,
+    // A warm box's init clones runs into cgroups beside its own, so its cgroup namespace cannot be rooted at
+    // its own: each run gets a new one instead, rooted at the run's cgroup.
+    ...(plan.warm ? bwrap.layout.common.filter((arg) => arg !== '--unshare-cgroup-try') : bwrap.layout.common),
     ...(limits.network ? bwrap.layout.network : ['--unshare-net']),
     '--size',
     String(limits.diskBytes),
@@ -102,7 +106,15 @@ function bwrapArgs(plan: CommandPlan, bwrap: NonNullable<CommandPlan['bwrap']>):
     ...(plan.init ? ['--ro-bind', plan.init, initPath] : []),
     ...(plan.warm
       ? // The init alone keeps what it needs to make each run's namespaces and mounts; runs drop it all.
-        ['--bind', plan.warm.dir, warmDirPath, '--ro-bind', plan.warm.binary, warmBinaryPath]
+        [
+          '--bind',
+          plan.warm.dir,
+          warmDirPath,
+          ...(plan.warm.cgroups ? ['--bind', plan.warm.cgroups, `${warmDirPath}/cg`] : []),
+          '--ro-bind',
+          plan.warm.binary,
+          warmBinaryPath,
+        ]
       : []),
     ...(plan.warm ? ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'] : []),
     ...(bwrap.seccomp && !plan.warm ? ['--seccomp', String(seccompFd)] : []),
@@ -183,11 +195,14 @@ export interface WarmRunPlan {
   env: Record<string, string>;
   /** Whether a cgroup bounds the run's memory and tasks (else box-init does, with RLIMIT_DATA as backstop). */
   cgroup: boolean;
+  /** The run's own cgroup the init clones it into, by name in the box's cgroups directory (cgroup v2), or ''. */
+  into: string;
 }
 
 /**
  * A run in a warm box: the request its init reads on the control connection (src/warm-box.c): the rlimits
- * it sets, the working directory, box-init's arguments and the environment, as NUL-terminated strings.
+ * it sets, the working directory, the cgroup to clone the run into, box-init's arguments and the environment, as
+ * NUL-terminated strings.
  */
 export function warmRequest(plan: WarmRunPlan): Buffer {
   const { limits } = plan;
@@ -200,6 +215,7 @@ export function warmRequest(plan: WarmRunPlan): Buffer {
     String(Math.ceil(limits.cpuTimeMs / 1000)),
     String(plan.cgroup ? -1 : limits.memoryBytes + dataBackstopBytes),
     cwdInBox(plan),
+    plan.into,
     String(initArgs.length),
     ...initArgs,
     ...Object.entries(env).map(([name, value]) => `${name}=${value}`),

@@ -243,7 +243,7 @@ export class Sandbox {
     const warm = await this.#warm.pick(box, run);
     let cg: RunCgroup | null = null;
     try {
-      cg = warm ? (warm.cgroup?.rearm?.(limits, warm.resident) ?? null) : ((await box.cgroup?.prepare(limits)) ?? null);
+      cg = warm ? await warm.runCgroup(limits) : ((await box.cgroup?.prepare(limits)) ?? null);
       await box.resize(limits.diskBytes);
     } catch (error) {
       cg?.release();
@@ -270,7 +270,7 @@ export class Sandbox {
           stdin: run.stdin !== undefined,
           otherTasks: !cg && !host.bwrap && box.uid === null ? await tasksOfUidAsync(process.getuid?.() ?? 0) : 0,
         });
-    const request = warm ? warmRequest({ ...run, box, limits, cgroup: cg !== null }) : null;
+    const request = warm ? warmRequest({ ...run, box, limits, cgroup: cg !== null, into: cg?.into ?? '' }) : null;
     const supervision = new Supervision({
       start: async () =>
         warm ? warm.open(request as Buffer, run.stdin !== undefined) : this.#launch((command as Command).request),

@@ -17,9 +17,12 @@
 // payload; 0 for the others). Roles: `C` control (`c`: the program gets no stdin, /dev/null), `I` the
 // program's stdin, `O` its stdout, `E` its stderr, `P` a ping, answered `idle` between runs. The stream
 // connections become the program's fds 0-2 as they are. The control payload is NUL-terminated strings:
-// TMP_BYTES NOFILE FSIZE_BYTES CPU_SECONDS DATA_BYTES(-1: none) CWD ARGC box-init-args... env... During the
-// run the server may send `k <signal number>` lines on it; closing it kills the run. At the end the box
-// writes what box-init reported on its fd 3, then `exit <status>`, and closes every connection.
+// TMP_BYTES NOFILE FSIZE_BYTES CPU_SECONDS DATA_BYTES(-1: none) CWD CGROUP ARGC box-init-args... env... CGROUP
+// is empty, or (cgroup v2) the name of the run's fresh cgroup in the directory bound at /run/warm/cg: the run
+// is cloned straight into it (CLONE_INTO_CGROUP, kernels from 5.7), so no process is ever moved. Each run
+// gets its own cgroup namespace. During the run the server may send `k <signal number>` lines on it; closing
+// it kills the run. At the end the box writes what box-init reported on its fd 3, then `exit <status>`, and
+// closes every connection.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +50,19 @@
 enum { control = 3, failed = 125, maxPayload = 4 << 20 };
 static const char *initPath = "/run/box-init";
 static const char *warmDir = "/run/warm";
+static const char *cgroupDir = "/run/warm/cg";
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#define WARM_CLONE_INTO_CGROUP 0x200000000ULL
+// struct clone_args up to its `cgroup` field (CLONE_ARGS_SIZE_VER2), spelled out: not every libc declares it.
+struct clone3_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 
 static struct sock_fprog filter = {0, NULL};
 // Read-only paths bound under /tmp (a toolchain's directory there): bound again on each run's fresh /tmp.
@@ -93,6 +109,7 @@ static int un_address(const char *path, struct sockaddr_un *address) {
 struct request {
   long long tmp_bytes, nofile, fsize, cpu, data;
   const char *cwd;
+  const char *cgroup; // "" or the name of the run's cgroup under cgroupDir
   char **argv; // box-init's arguments, NULL-terminated
   char **env;
   char **strings; // what argv and env point into (freed after the run)
@@ -152,6 +169,8 @@ static int remount_readonly(const char *path) {
 
 static void run_child(const struct request *request, const int fds[3], int report) {
   char options[64];
+  // Its cgroup (the one it was cloned into, or the box's) is the root of what it sees in /proc/self/cgroup.
+  if (unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL) child_fail(report, "cgroup namespace");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) child_fail(report, "private /");
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) child_fail(report, "/proc");
   // As bubblewrap leaves them: what the host's kernel exposes through /proc is read-only.
@@ -232,14 +251,16 @@ static int parse_request(char *payload, size_t size, struct request *request) {
     at += strlen(at) + 1;
   }
   long long argc;
-  if (count < 7 || parse_number(strings[0], &request->tmp_bytes) || parse_number(strings[1], &request->nofile) ||
+  if (count < 8 || parse_number(strings[0], &request->tmp_bytes) || parse_number(strings[1], &request->nofile) ||
       parse_number(strings[2], &request->fsize) || parse_number(strings[3], &request->cpu) ||
-      parse_number(strings[4], &request->data) || parse_number(strings[6], &argc) || argc < 1 ||
-      (size_t)argc > count - 7) {
+      parse_number(strings[4], &request->data) || parse_number(strings[7], &argc) || argc < 1 ||
+      (size_t)argc > count - 8 || strchr(strings[6], '/') || strcmp(strings[6], ".") == 0 ||
+      strcmp(strings[6], "..") == 0) {
     free(strings);
     return -1;
   }
   request->cwd = strings[5];
+  request->cgroup = strings[6];
   // argv: box-init's path, then its arguments; env: the rest. Both NULL-terminated in place.
   char **argv = calloc((size_t)argc + 2, sizeof *argv);
   if (!argv) {
@@ -248,9 +269,9 @@ static int parse_request(char *payload, size_t size, struct request *request) {
   }
   request->strings = strings;
   argv[0] = (char *)initPath;
-  for (long long i = 0; i < argc; i++) argv[i + 1] = strings[7 + i];
+  for (long long i = 0; i < argc; i++) argv[i + 1] = strings[8 + i];
   request->argv = argv;
-  request->env = strings + 7 + argc; // strings[count] is NULL (calloc)
+  request->env = strings + 8 + argc; // strings[count] is NULL (calloc)
   return 0;
 }
 
@@ -274,6 +295,27 @@ static int read_header(int fd, struct header *header) {
   return 0;
 }
 
+// Forks the run into its fresh namespaces, and into its own cgroup when the request names one.
+static pid_t clone_run(const struct request *request) {
+  uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC;
+  if (request->cgroup[0] == '\0') return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  char where[4096];
+  snprintf(where, sizeof where, "%s/%s", cgroupDir, request->cgroup);
+  int cgroup = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup < 0) return -1;
+  struct clone3_args args = {0};
+  args.flags = flags | WARM_CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (uint64_t)cgroup;
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid != 0) {
+    int saved = errno;
+    close(cgroup);
+    errno = saved;
+  }
+  return pid;
+}
+
 // Runs one request: the control connection and the program's stdin, stdout and stderr connections.
 static void serve_run(int connection, uint32_t size, int fds[3]) {
   char *payload = malloc(size + 1);
@@ -288,7 +330,7 @@ static void serve_run(int connection, uint32_t size, int fds[3]) {
     dprintf(connection, "sandbox: warm-box: pipe: %s\nexit %d\n", strerror(errno), failed);
     goto freed;
   }
-  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid_t pid = clone_run(&request);
   if (pid == 0) {
     close(report[0]);
     run_child(&request, fds, report[1]);

@@ -8,10 +8,11 @@ import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BoxCgroup, RunCgroup } from './cgroup/index.ts';
+import type { BoxCgroup, RunCgroup, WarmCgroups } from './cgroup/index.ts';
 import { buildCommand } from './command.ts';
 import type { HostProbe } from './host.ts';
 import type { Launched, LaunchRequest, Outcome } from './launcher.ts';
+import type { RunLimits } from './limits.ts';
 import { resolveLimits } from './limits.ts';
 import { killGroup } from './procs.ts';
 import { childOf, trackGroup, untrackGroup } from './supervise.ts';
@@ -36,16 +37,24 @@ export class WarmBox {
   readonly socket: string;
   /** Host pids of the box's own processes (bwrap and the init): no kill of a run's leftovers touches them. */
   readonly resident: readonly number[];
-  /** The box's cgroup, joined once by its processes; each run re-arms it. */
+  /** The box's cgroup, joined once by its processes; each run re-arms it (v1) or gets a fresh one (v2). */
   readonly cgroup: RunCgroup | null;
   runs = 0;
+  readonly #cgroups: WarmCgroups | null;
   readonly #dir: string;
   readonly #launched: Launched;
   #exited: string | null = null;
   #stopped: Promise<void> | null = null;
 
-  private constructor(dir: string, launched: Launched, resident: number[], cgroup: RunCgroup | null) {
+  private constructor(
+    dir: string,
+    launched: Launched,
+    resident: number[],
+    cgroup: RunCgroup | null,
+    cgroups: WarmCgroups | null,
+  ) {
     this.#dir = dir;
+    this.#cgroups = cgroups;
     this.socket = path.join(dir, 'sock');
     this.#launched = launched;
     this.resident = resident;
@@ -73,10 +82,13 @@ export class WarmBox {
     mkdirSync(parts.dir, { mode: 0o700 });
     if (box.uid !== null) chownSync(parts.dir, box.uid, box.uid);
     const limits = { ...resolveLimits(undefined), network: false };
+    let cgroups: WarmCgroups | null = null;
     let cgroup: RunCgroup | null = null;
     let launched: Launched | null = null;
     try {
-      cgroup = (await box.cgroup?.prepare(limits)) ?? null;
+      cgroups = (await box.cgroup?.warm?.(limits)) ?? null;
+      cgroup = cgroups?.home ?? (await box.cgroup?.prepare(limits)) ?? null;
+      if (cgroups) mkdirSync(path.join(parts.dir, 'cg'));
       const command = buildCommand({
         argv: ['warm-box'],
         box,
@@ -93,7 +105,7 @@ export class WarmBox {
         setpriv: host.setpriv,
         stdin: false,
         otherTasks: 0,
-        warm: { dir: parts.dir, binary: parts.binary },
+        warm: { dir: parts.dir, binary: parts.binary, cgroups: cgroups?.runs ?? null },
       });
       launched = await parts.launch(command.request);
       const said = collect(launched);
@@ -104,10 +116,10 @@ export class WarmBox {
       if (ready !== 'ready') throw new Error(`its init did not start: ${ready || (await failure(launched, said))}`);
       const init = childOf(pid);
       if (init === null) throw new Error('its init is not running');
-      const warm = new WarmBox(parts.dir, launched, [pid, init], cgroup);
-      // A reset that the cgroup does not allow (memory.peak on kernels before 6.12) is found now, not in a run.
-      cgroup?.rearm?.(limits, warm.resident).release();
-      if (cgroup && !cgroup.rearm) throw new Error('its cgroup cannot be re-armed per run');
+      const warm = new WarmBox(parts.dir, launched, [pid, init], cgroup, cgroups);
+      // A reset that the cgroup does not allow is found now, not in a run.
+      if (!cgroups) cgroup?.rearm?.(limits, warm.resident).release();
+      if (cgroup && !cgroups && !cgroup.rearm) throw new Error('its cgroup cannot be re-armed per run');
       return warm;
     } catch (error) {
       if (launched?.pid !== undefined) {
@@ -115,13 +127,23 @@ export class WarmBox {
         untrackGroup(launched.pid);
         await launched.exited;
       }
-      if (cgroup) {
+      if (cgroups) await cgroups.release();
+      else if (cgroup) {
         await cgroup.killAll(2000);
         cgroup.release();
       }
       rmSync(parts.dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * The cgroup of the next run: a fresh one the init clones it into (v2), or the box's own re-armed (v1);
+   * null without cgroups. Throws when the cgroup cannot be made or reset.
+   */
+  async runCgroup(limits: RunLimits): Promise<RunCgroup | null> {
+    if (this.#cgroups) return this.#cgroups.prepare(limits);
+    return this.cgroup?.rearm?.(limits, this.resident) ?? null;
   }
 
   /**
@@ -211,7 +233,8 @@ export class WarmBox {
       killGroup(pid);
       await Promise.race([this.#launched.exited, sleep(5000)]);
       untrackGroup(pid);
-      if (this.cgroup) {
+      if (this.#cgroups) await this.#cgroups.release();
+      else if (this.cgroup) {
         await this.cgroup.killAll(5000);
         this.cgroup.release();
       }

@@ -1,10 +1,10 @@
-import { closeSync, existsSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { chownSync, existsSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunLimits } from '../limits.ts';
 import { killPids, killUntilGone } from '../procs.ts';
-import { killCgroup, Removals, readKeyed, readNumber, readPids, removeDir, runView } from './sysfs.ts';
-import type { BoxCgroup, CgroupDriver, RunCgroup } from './types.ts';
+import { killCgroup, Removals, readKeyed, readNumber, readPids, removeDir } from './sysfs.ts';
+import type { BoxCgroup, CgroupDriver, RunCgroup, WarmCgroups } from './types.ts';
 
 // cgroup v2: one hierarchy with memory and pids; CPU time comes from cpu.stat, there without a controller.
 
@@ -18,8 +18,8 @@ export class V2Driver implements CgroupDriver {
     this.detail = `cgroup v2 (memory, pids) under ${base}`;
   }
 
-  createBox(id: number, _uid: number | null): BoxCgroup {
-    return new V2BoxCgroup(this.#base, id);
+  createBox(id: number, uid: number | null): BoxCgroup {
+    return new V2BoxCgroup(this.#base, id, uid);
   }
 
   async close(): Promise<void> {
@@ -33,25 +33,63 @@ class V2BoxCgroup implements BoxCgroup {
   readonly joinNeedsRoot = process.getuid?.() === 0;
   readonly #base: string;
   readonly #id: number;
+  readonly #uid: number | null;
   #seq = 0;
   readonly #live = new Set<string>();
   readonly #removals = new Removals();
 
-  constructor(base: string, id: number) {
+  constructor(base: string, id: number, uid: number | null) {
     this.#base = base;
     this.#id = id;
+    this.#uid = uid;
   }
 
-  async prepare(limits: RunLimits): Promise<RunCgroup> {
+  prepare(limits: RunLimits): Promise<RunCgroup> {
     // One fresh cgroup per run: memory.peak, memory.events and cpu.stat start at zero without resets.
+    return this.#make(path.join(this.#base, `box-${this.#id}-${this.#seq++}`), limits);
+  }
+
+  async warm(limits: RunLimits): Promise<WarmCgroups> {
+    const top = path.join(this.#base, `box-${this.#id}-${this.#seq++}`);
     await this.#removals.bound();
-    const dir = path.join(this.#base, `box-${this.#id}-${this.#seq++}`);
+    await mkdir(top);
+    this.#live.add(top);
+    let runs = 0;
+    try {
+      writeFileSync(path.join(top, 'cgroup.subtree_control'), '+memory +pids');
+      // The init (the box uid) clones runs from its own cgroup into a sibling: it must be able to write
+      // cgroup.procs of both and of their common ancestor, as for any migration.
+      if (this.#uid !== null) chownSync(path.join(top, 'cgroup.procs'), this.#uid, this.#uid);
+      const home = await this.#make(path.join(top, 'init'), limits);
+      return {
+        home,
+        runs: top,
+        prepare: (run) => this.#make(path.join(top, `run-${runs++}`), run, true),
+        release: async () => {
+          await home.killAll(5000);
+          home.release();
+          await this.#removals.drain();
+          await removeDir(top);
+          this.#live.delete(top);
+        },
+      };
+    } catch (error) {
+      await removeDir(top);
+      this.#live.delete(top);
+      throw error;
+    }
+  }
+
+  /** A cgroup with the run's limits; `owned`: its cgroup.procs is the box uid's (a warm init clones into it). */
+  async #make(dir: string, limits: RunLimits, owned = false): Promise<RunCgroup> {
+    await this.#removals.bound();
     await mkdir(dir);
     this.#live.add(dir);
     writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
     if (existsSync(path.join(dir, 'memory.swap.max'))) writeFileSync(path.join(dir, 'memory.swap.max'), '0');
     writeFileSync(path.join(dir, 'pids.max'), String(limits.processes + 2));
     const procs = path.join(dir, 'cgroup.procs');
+    if (owned && this.#uid !== null) chownSync(procs, this.#uid, this.#uid);
     let released = false;
     const list = () => readPids(procs);
     const cpu = () => {
@@ -65,51 +103,8 @@ class V2BoxCgroup implements BoxCgroup {
         killPids(pids); // kernels before 5.14
       }
     };
-    const rearm = (run: RunLimits, resident: readonly number[]): RunCgroup => {
-      const stat = path.join(dir, 'memory.stat');
-      const residentBytes = (readKeyed(stat, 'anon') ?? 0) + (readKeyed(stat, 'shmem') ?? 0);
-      // The page cache earlier runs left would fill the limit and hide the run's own memory in its peak.
-      const cache = (readKeyed(stat, 'file') ?? 0) - (readKeyed(stat, 'shmem') ?? 0);
-      if (cache > 1024 * 1024) {
-        try {
-          writeFileSync(path.join(dir, 'memory.reclaim'), String(cache));
-        } catch {
-          // EAGAIN: not all of it could go (or no memory.reclaim before 5.19); the rest stays in the baseline
-        }
-      }
-      writeFileSync(path.join(dir, 'memory.max'), String(run.memoryBytes + residentBytes));
-      writeFileSync(path.join(dir, 'pids.max'), String(run.processes + 2 + resident.length));
-      // memory.peak is reset per open file (kernels from 6.12): written, then read, through this descriptor.
-      peakFd ??= openSync(path.join(dir, 'memory.peak'), 'r+');
-      try {
-        writeSync(peakFd, 'reset\n');
-      } catch (error) {
-        throw new Error(`memory.peak cannot be reset here (kernels before 6.12): ${(error as Error).message}`);
-      }
-      const baseline = readNumber(path.join(dir, 'memory.current')) ?? 0;
-      const cpuBefore = cpu() ?? 0;
-      const oomBefore = readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0;
-      const runCpu = () => {
-        const now = cpu();
-        return now === null ? null : now - cpuBefore;
-      };
-      const fd = peakFd;
-      return runView(list, resident, {
-        cpuTimeMs: runCpu,
-        measure: () => {
-          const text = Buffer.alloc(32);
-          const peak = Number(text.toString('utf8', 0, readSync(fd, text, 0, 32, 0)).trim());
-          return {
-            cpuTimeMs: runCpu(),
-            memoryBytes: Number.isFinite(peak) ? Math.max(0, peak - baseline) : null,
-            oomKilled: (readKeyed(path.join(dir, 'memory.events'), 'oom_kill') ?? 0) > oomBefore,
-          };
-        },
-      });
-    };
-    let peakFd: number | null = null;
     return {
-      rearm,
+      ...(owned ? { into: path.basename(dir) } : {}),
       joinFiles: [procs],
       joinPid: '$$',
       cpuTimeMs: cpu,
@@ -123,13 +118,12 @@ class V2BoxCgroup implements BoxCgroup {
       release: () => {
         if (released) return;
         released = true;
-        if (peakFd !== null) closeSync(peakFd);
         this.#removals.add(dir, () => this.#live.delete(dir));
       },
     };
   }
 
-  /** Every run cgroup of the box not yet removed: killed until empty. */
+  /** Every cgroup of the box not yet removed (but the processes `spare`): killed until empty. */
   async killAll(spare?: ReadonlySet<number>): Promise<boolean> {
     let empty = true;
     for (const dir of this.#live) if (!(await killCgroup(dir, spare))) empty = false;
@@ -138,7 +132,8 @@ class V2BoxCgroup implements BoxCgroup {
 
   async destroy(): Promise<void> {
     await this.#removals.drain();
-    for (const dir of this.#live) {
+    // Children before their parent (a warm box's runs and home before its top).
+    for (const dir of [...this.#live].sort((a, b) => b.length - a.length)) {
       await killCgroup(dir);
       await removeDir(dir);
       this.#live.delete(dir);
