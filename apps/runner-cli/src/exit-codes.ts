@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExecuteResponse, Stage } from '@repo/runner-api';
+import { classifyExecution, type ExecuteResponse } from '@repo/runner-api';
 
 /**
  * The exit codes of `runner` beyond the program's own (0–255 passed through). The high ones sit where
@@ -45,55 +45,30 @@ function signalNumber(signal: string | null): number | null {
   return n ?? null;
 }
 
-function limitWords(stage: Stage): string {
-  return stage.message ? ` (${stage.message})` : '';
-}
-
-/** What a finished stage means for the exit code and the words to print. */
-function stageOutcome(stage: Stage): Outcome {
-  switch (stage.status) {
-    case 'TO':
-      return { exitCode: ExitCode.timeLimit, notes: [`time limit exceeded${limitWords(stage)}`] };
-    case 'ML':
-      return { exitCode: ExitCode.memoryLimit, notes: [`memory limit exceeded${limitWords(stage)}`] };
-    case 'OL':
-      return {
-        exitCode: ExitCode.outputLimit,
-        notes: [`stdout exceeded the output limit and was cut${limitWords(stage)}`],
-      };
-    case 'EL':
-      return {
-        exitCode: ExitCode.outputLimit,
-        notes: [`stderr exceeded the output limit and was cut${limitWords(stage)}`],
-      };
-    case 'XX':
-      return { exitCode: ExitCode.serverError, notes: [`internal error of the server${limitWords(stage)}`] };
-    case 'SG': {
-      const n = signalNumber(stage.signal);
-      return {
-        exitCode: n === null ? ExitCode.signalBase + 9 : ExitCode.signalBase + n,
-        notes: [`killed by signal ${stage.signal ?? 'unknown'}`],
-      };
-    }
-    default: {
-      // null or RE: an ordinary exit. A signal without SG status is still a signal.
-      const n = signalNumber(stage.signal);
-      if (stage.code === null && n !== null) {
-        return { exitCode: ExitCode.signalBase + n, notes: [`killed by signal ${stage.signal}`] };
-      }
-      return { exitCode: (stage.code ?? 0) & 0xff, notes: [] };
-    }
-  }
-}
-
-/** The exit code and the words for stderr that an execute answer stands for. */
+/** The exit code and the words for stderr that an execute answer stands for (`@repo/runner-api`'s classifier). */
 export function outcomeOf(response: ExecuteResponse): Outcome {
-  const compile = response.compile;
-  if (compile?.status === 'XX') return stageOutcome(compile);
-  if (compile && (compile.status !== null || compile.code !== 0)) {
-    const why = compile.status === null || compile.status === 'RE' ? '' : `: ${stageOutcome(compile).notes.join('; ')}`;
-    const code = compile.code === null ? '' : ` (compiler exit code ${compile.code})`;
-    return { exitCode: ExitCode.compileFailed, notes: [`compilation failed${code}${why}`] };
+  const outcome = classifyExecution(response);
+  // The summary is one line for a person; the CLI's notes follow `runner: `, in lower case.
+  const note = outcome.summary.charAt(0).toLowerCase() + outcome.summary.slice(1);
+  switch (outcome.kind) {
+    case 'ok':
+    case 'runtime-error':
+      // The program's own exit code says it all, as when it runs here.
+      return { exitCode: (outcome.exitCode ?? 0) & 0xff, notes: [] };
+    case 'compile-error':
+      return { exitCode: ExitCode.compileFailed, notes: [note] };
+    case 'internal-error':
+      // The server's failure in either stage, the compile stage's included: not a compile error of the user's code.
+      return { exitCode: ExitCode.serverError, notes: [note] };
+    case 'time-limit':
+      return { exitCode: ExitCode.timeLimit, notes: [note] };
+    case 'memory-limit':
+      return { exitCode: ExitCode.memoryLimit, notes: [note] };
+    case 'output-limit':
+      return { exitCode: ExitCode.outputLimit, notes: [note] };
+    case 'signal':
+    case 'file-size-limit':
+      // 128+n like a shell (SIGXFSZ is 153); an unnamed signal counts as SIGKILL.
+      return { exitCode: ExitCode.signalBase + (signalNumber(outcome.signal) ?? 9), notes: [note] };
   }
-  return stageOutcome(response.run);
 }

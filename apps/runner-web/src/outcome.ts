@@ -1,16 +1,31 @@
-import type { ExecuteResponse, Stage } from '@repo/runner-api';
+import { classifyExecution, type ExecuteResponse, type OutcomeKind, type Stage } from '@repo/runner-api';
 
 export type Tone = 'ok' | 'error' | 'limit';
 
 /** A run's result in words, for the status line. */
 export interface OutcomeText {
   title: string;
-  /** Exit code or signal, e.g. "exit code 1" or "signal SIGKILL"; empty when there is nothing to add. */
+  /** Exit code or signal, e.g. "exit code 1" or "signal SIGKILL"; empty when the title says it already. */
   detail: string;
   tone: Tone;
-  /** Whether the compiler's output should be shown (it failed, so the program did not run). */
+  /**
+   * The compile stage failed (the user's compile error, or the server's internal error while compiling), so the
+   * program did not run: the compile stage's output and usage are the ones to show.
+   */
   compileFailed: boolean;
 }
+
+const tones: Record<OutcomeKind, Tone> = {
+  ok: 'ok',
+  'compile-error': 'error',
+  'runtime-error': 'error',
+  signal: 'error',
+  'time-limit': 'limit',
+  'memory-limit': 'limit',
+  'output-limit': 'limit',
+  'file-size-limit': 'limit',
+  'internal-error': 'error',
+};
 
 function ending(stage: Stage): string {
   if (stage.signal) return `signal ${stage.signal}`;
@@ -18,36 +33,17 @@ function ending(stage: Stage): string {
   return '';
 }
 
-function stageText(stage: Stage): { title: string; tone: Tone } {
-  switch (stage.status) {
-    case 'TO':
-      return { title: 'Time limit exceeded', tone: 'limit' };
-    case 'ML':
-      return { title: 'Memory limit exceeded', tone: 'limit' };
-    case 'OL':
-      return { title: 'Output limit exceeded (stdout was cut)', tone: 'limit' };
-    case 'EL':
-      return { title: 'Output limit exceeded (stderr was cut)', tone: 'limit' };
-    case 'SG':
-      return { title: `Killed by signal ${stage.signal ?? '(unknown)'}`, tone: 'error' };
-    case 'XX':
-      return { title: 'Internal error of the server', tone: 'error' };
-    case 'RE':
-      return { title: 'Runtime error', tone: 'error' };
-    default:
-      return stage.code === 0 ? { title: 'Finished', tone: 'ok' } : { title: 'Runtime error', tone: 'error' };
-  }
-}
-
-/** Describes an execute answer: compile failure first, then how the run ended. */
+/** Describes an execute answer with `@repo/runner-api`'s classifier: a failed compile first, then the run. */
 export function describeOutcome(response: ExecuteResponse): OutcomeText {
-  const compile = response.compile;
-  if (compile && (compile.status !== null || compile.code !== 0)) {
-    const why = compile.status === null || compile.status === 'RE' ? '' : `: ${stageText(compile).title.toLowerCase()}`;
-    return { title: `Compilation failed${why}`, detail: ending(compile), tone: 'error', compileFailed: true };
-  }
-  const text = stageText(response.run);
-  return { ...text, detail: ending(response.run), compileFailed: false };
+  const outcome = classifyExecution(response);
+  const stage = outcome.stage === 'compile' && response.compile ? response.compile : response.run;
+  const detail = ending(stage);
+  return {
+    title: outcome.summary,
+    detail: outcome.summary.includes(detail) ? '' : detail,
+    tone: tones[outcome.kind],
+    compileFailed: outcome.stage === 'compile',
+  };
 }
 
 /** `850 ms`, `1.25 s`. */

@@ -8,4 +8,13 @@ export {
   RunnerProtocolError,
   RunnerUnreachableError,
 } from './client.ts';
+export {
+  classifyExecution,
+  classifyStage,
+  type ExecutionOutcome,
+  type LimitHit,
+  type OutcomeKind,
+  type StageEnding,
+  type StageName,
+} from './outcome.ts';
 export * from './schemas.ts';
