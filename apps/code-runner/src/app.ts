@@ -5,6 +5,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { healthRoutes, type Logger, type RequestLogVariables, requestLog } from '@repo/service';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { MiddlewareHandler } from 'hono';
+import { accepts } from 'hono/accepts';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -12,14 +13,17 @@ import type { Registry } from 'prom-client';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
 import { BadFilesError } from './executor.ts';
+import { notFoundOrWrongMethod } from './http/allowed-methods.ts';
 import { apiKeys } from './http/auth.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
 import { rateLimit } from './http/rate-limit.ts';
+import { createUpgrades, type Upgrades } from './http/upgrade.ts';
 import { UnknownRuntimeError } from './languages.ts';
 import { OutOfBoundsError } from './limits.ts';
 import { PoolBusyError, PoolClosedError } from './pool.ts';
+import { connectRoutes } from './routes/connect.ts';
 import { v1Routes } from './routes/v1.ts';
-import { v2Routes } from './routes/v2.ts';
+import { packagesAreReadOnly, v2Routes } from './routes/v2.ts';
 import type { Runner } from './runner.ts';
 import { PhaseTimer, type TimingVariables } from './timing.ts';
 
@@ -30,6 +34,8 @@ export interface AppDependencies {
   runner: Runner;
   logger: Logger;
   registry: Registry;
+  /** Where WebSocket upgrades come in (main.ts attaches it to the server); tests of the app alone need none. */
+  upgrades?: Upgrades;
 }
 
 // The original read any body as JSON whatever its Content-Type (curl -d sends form encoding): so do we.
@@ -112,6 +118,16 @@ export function createApp(deps: AppDependencies) {
 
   app.route('/api/v1', v1Routes({ runner, logSource: config.LOG_SOURCE }));
   app.route('/api/v2', v2Routes({ runner, logSource: config.LOG_SOURCE }));
+  app.route(
+    '/api/v2',
+    connectRoutes({
+      runner,
+      logger,
+      upgrades: deps.upgrades ?? createUpgrades({ maxPayload: maxBodyBytes }),
+      runTimeoutMs: config.SESSION_RUN_TIMEOUT_MS,
+      idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MS,
+    }),
+  );
   app.route('/', healthRoutes({ registry, readiness: () => runner.readiness(), liveness: () => runner.liveness() }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -130,6 +146,15 @@ export function createApp(deps: AppDependencies) {
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'code-runner API' }));
 
+  // Piston answers `GET /` with its name and version; clients that ask for JSON get ours in that shape, while
+  // browsers (text/html) and curl (*/*) still get the web page.
+  app.get('/', async function versionLine(c, next) {
+    c.header('Vary', 'Accept');
+    const type = accepts(c, { header: 'Accept', supports: ['text/html', 'application/json'], default: 'text/html' });
+    if (type === 'application/json') return c.json({ message: `code-runner v${packageJson.version}` }, 200);
+    await next();
+  });
+
   const webRoot = path.resolve(config.WEB_ROOT);
   let serveWeb: MiddlewareHandler | undefined;
   app.get('*', async function webPage(c, next) {
@@ -143,7 +168,7 @@ export function createApp(deps: AppDependencies) {
     return next();
   });
 
-  app.notFound((c) => errorResponse(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound(notFoundOrWrongMethod(app, { reasons: { '/api/v2/packages': packagesAreReadOnly } }));
 
   app.onError((error, c) => {
     if (error instanceof UnknownRuntimeError || error instanceof OutOfBoundsError || error instanceof BadFilesError) {

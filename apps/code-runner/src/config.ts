@@ -42,6 +42,14 @@ export const ConfigSchema = z.object({
   MAX_DISK_BYTES: maximum(64 * MiB, 'diskBytes'),
   MAX_OPEN_FILES: maximum(256, 'openFiles'),
   MAX_OUTPUT_BYTES: maximum(64 * 1024, 'stdoutBytes', 1),
+  /**
+   * The wall-time limit of an interactive session's run stage (/api/v2/connect), and its maximum: a person
+   * answers a program's questions far more slowly than MAX_RUN_TIMEOUT_MS allows. CPU time stays bounded by
+   * MAX_RUN_CPU_TIME_MS, like every other limit of /execute.
+   */
+  SESSION_RUN_TIMEOUT_MS: maximum(5 * 60_000, 'wallTimeMs'),
+  /** A session ends when neither side said anything for this long (no input, no output). */
+  SESSION_IDLE_TIMEOUT_MS: env.int(60_000, 1000),
   COMPILE_CACHE_BYTES: env.int(256 * MiB, 0),
   /** Per uid unless root: a root instance's directory must not stop a non-root one on the same host. */
   WORK_DIR: z

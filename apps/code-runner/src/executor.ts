@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ExecuteFile } from '@repo/runner-api';
-import type { RunResult, Sandbox } from '@repo/sandbox';
+import type { RunningProgram, RunResult, Sandbox, StdinSource } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { CompileCache, type CompileOutcome } from './compile-cache.ts';
 import { expandArgv, expandEnv, type LanguageRuntime } from './languages.ts';
 import type { StageLimits } from './limits.ts';
-import type { Pool } from './pool.ts';
+import type { Lease, Pool } from './pool.ts';
 import type { PhaseTimer } from './timing.ts';
 
 /** The files of a request cannot be used as they are; the message says why. */
@@ -64,15 +64,29 @@ export function prepareFiles(runtime: LanguageRuntime, files: readonly ExecuteFi
   return prepared;
 }
 
+/** What an interactive session is told of a job as it runs (each stage's start, output and end). */
+export interface StageEvents {
+  /** A stage begins: `program` takes its signals (null: a compile the cache answers, nothing runs). */
+  begin(stage: 'compile' | 'run', program: Pick<RunningProgram, 'kill'> | null): void;
+  /** Output of the current stage as it comes (a cached compile's all at once). */
+  output(stream: 'stdout' | 'stderr', text: string): void;
+  end(stage: 'compile' | 'run', result: RunResult, cached?: boolean): void;
+}
+
 export interface ExecutionJob {
   runtime: LanguageRuntime;
   files: PreparedFile[];
-  stdin: string;
+  /** All of the run stage's input, or a stream of it (an interactive session's). */
+  stdin: StdinSource;
   args: string[];
   limits: StageLimits;
   signal?: AbortSignal;
   /** Marks the phases of the request (queue, write, cache or compile, run) for Server-Timing. */
   timer?: PhaseTimer;
+  /** A box lent already (a session holds one from its start); otherwise one is taken from the pool. Released at the end either way. */
+  lease?: Lease;
+  /** Told of each stage as it runs (interactive sessions). */
+  events?: StageEvents;
 }
 
 export interface ExecutionResult {
@@ -83,7 +97,7 @@ export interface ExecutionResult {
 }
 
 export interface ExecutorOptions {
-  sandbox: Pick<Sandbox, 'run'>;
+  sandbox: Pick<Sandbox, 'start'>;
   pool: Pool;
   cache: CompileCache;
   logger: Logger;
@@ -102,8 +116,8 @@ export class Executor {
   async execute(job: ExecutionJob): Promise<ExecutionResult> {
     const { sandbox, pool, cache } = this.#options;
     const { runtime } = job;
-    const { timer } = job;
-    const lease = await pool.acquire(job.signal);
+    const { timer, events } = job;
+    const lease = job.lease ?? (await pool.acquire(job.signal));
     timer?.mark('queue');
     try {
       const box = lease.box;
@@ -137,6 +151,12 @@ export class Executor {
         box,
         readOnlyPaths: runtime.readOnlyPaths,
         signal: job.signal,
+        ...(events ? { onOutput: (stream: 'stdout' | 'stderr', text: string) => events.output(stream, text) } : {}),
+      };
+      const start = (stage: 'compile' | 'run', options: Parameters<Sandbox['start']>[0]) => {
+        const program = sandbox.start(options);
+        events?.begin(stage, program);
+        return program.result;
       };
 
       let compile: CompileOutcome | undefined;
@@ -164,9 +184,15 @@ export class Executor {
           boxDir: box.dir,
           ignore: runtime.spec.cacheIgnore,
           link: this.#options.linkCachedArtifacts,
-          compile: () => sandbox.run({ ...common, argv, env, limits: job.limits.compile }),
+          compile: () => start('compile', { ...common, argv, env, limits: job.limits.compile }),
         });
         timer?.mark(compile.cached ? 'cache' : 'compile');
+        if (events && compile.cached) {
+          events.begin('compile', null);
+          if (compile.result.stdout) events.output('stdout', compile.result.stdout);
+          if (compile.result.stderr) events.output('stderr', compile.result.stderr);
+        }
+        events?.end('compile', compile.result, compile.cached);
         this.#logInternal(compile.result, 'compile');
         if (compile.result.status !== 'ok') return { compile, run: null };
       }
@@ -178,8 +204,9 @@ export class Executor {
         memoryBytes: job.limits.run.memoryBytes,
       });
       const env = expandEnv(runtime, job.limits.run.memoryBytes);
-      const run = await sandbox.run({ ...common, argv, env, stdin: job.stdin, limits: job.limits.run });
+      const run = await start('run', { ...common, argv, env, stdin: job.stdin, limits: job.limits.run });
       timer?.mark('run');
+      events?.end('run', run);
       this.#logInternal(run, 'run');
       return compile ? { compile, run } : { run };
     } finally {

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import { IsolationUnavailableError } from '@repo/sandbox';
 import { ConfigError, createLogger, createRegistry, serveApp } from '@repo/service';
-import { createApp } from './app.ts';
+import { createApp, maxBodyBytes } from './app.ts';
 import { readConfig } from './config.ts';
+import { createUpgrades } from './http/upgrade.ts';
 import { createRunner } from './runner.ts';
 
 const bootLogger = createLogger({ name: 'code-runner' });
@@ -10,13 +12,19 @@ try {
   const logger = createLogger({ name: 'code-runner', level: config.LOG_LEVEL });
   const registry = createRegistry();
   const runner = await createRunner({ config, logger, registry });
-  const app = createApp({ config, runner, logger, registry });
+  // Interactive sessions' WebSockets; each upgrade is answered by the app first (keys, rate limit, a free box).
+  const upgrades = createUpgrades({ maxPayload: maxBodyBytes });
+  const app = createApp({ config, runner, logger, registry, upgrades });
   await serveApp({
     app,
     port: config.PORT,
     hostname: config.HOST,
     logger,
-    onShutdown: () => runner.close(),
+    onServer: (server) => upgrades.attach(server as Server, app.fetch),
+    onShutdown: async () => {
+      upgrades.close();
+      await runner.close();
+    },
   });
 } catch (error) {
   if (error instanceof ConfigError || error instanceof IsolationUnavailableError) {

@@ -6,6 +6,10 @@ export interface RunnerMetrics {
   executions: Counter<'language' | 'stage' | 'status'>;
   duration: Histogram<'language' | 'stage'>;
   rejected: Counter<'reason'>;
+  /** Interactive sessions (/api/v2/connect) open now, each holding a box. */
+  sessions: Gauge;
+  /** Interactive sessions ended, by their WebSocket close code (4999 completed, 4001 no init, ...). */
+  sessionsEnded: Counter<'code'>;
 }
 
 /** Executions by language and status, stage durations, and gauges read from the pool and the cache at scrape time. */
@@ -79,6 +83,17 @@ export function createMetrics(registry: Registry, sources: { pool: Pool; cache: 
       name: 'code_runner_rejected_total',
       help: 'Requests refused before running: busy (503), rate limited (429), invalid (4xx)',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    sessions: new Gauge({
+      name: 'code_runner_sessions',
+      help: 'Interactive sessions (WebSocket /api/v2/connect) open now; each holds a box',
+      registers: [registry],
+    }),
+    sessionsEnded: new Counter({
+      name: 'code_runner_sessions_ended_total',
+      help: 'Interactive sessions ended, by WebSocket close code (4999 completed, 4000-4005 refused, 1001 shutdown, 1006 gone)',
+      labelNames: ['code'],
       registers: [registry],
     }),
   };

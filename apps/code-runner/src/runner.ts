@@ -9,7 +9,7 @@ import { type ExecutionJob, type ExecutionResult, Executor } from './executor.ts
 import { detectLanguages, type LanguageRuntime, languageTable, type MissingLanguage } from './languages.ts';
 import { maximaFromConfig } from './limits.ts';
 import { createMetrics, type RunnerMetrics } from './metrics.ts';
-import { Pool } from './pool.ts';
+import { type Lease, Pool } from './pool.ts';
 import { pistonStatus } from './stage.ts';
 
 /** Everything that runs code, assembled once at start-up; the HTTP app only talks to this. */
@@ -27,6 +27,10 @@ export interface Runner {
   readonly metrics: RunnerMetrics;
   /** Runs one job; aborted when the request's signal or the shutdown fires. */
   execute(job: ExecutionJob): Promise<ExecutionResult>;
+  /** A box for a job to come (an interactive session holds it from its start): bounded wait, as execute()'s. */
+  acquire(signal?: AbortSignal): Promise<Lease>;
+  /** Fires when the server shuts down. */
+  readonly shutdown: AbortSignal;
   readiness(): Readiness;
   /** Not alive once the sandbox failed `livenessFailures` self-tests in a row: only a restart can help. */
   liveness(): Readiness;
@@ -166,6 +170,8 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
     pool,
     cache,
     metrics,
+    acquire: (signal) => pool.acquire(signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal),
+    shutdown: shutdown.signal,
     async execute(job) {
       const language = job.runtime.spec.name;
       const signal = job.signal ? AbortSignal.any([job.signal, shutdown.signal]) : shutdown.signal;

@@ -34,6 +34,8 @@ export interface RunningCodeRunner {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:40123. */
   url: string;
   port: number;
+  /** The server process's pid. */
+  pid: number;
   /** The server's own WORK_DIR, removed by stop(). */
   workDir: string;
   /** SIGTERM, SIGKILL after 10 s, waits for the exit, then removes the work dir; safe to call twice. */
@@ -117,7 +119,7 @@ export async function startCodeRunner(options: StartCodeRunnerOptions = {}): Pro
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { url, port, workDir, stop };
+  return { url, port, pid: child.pid as number, workDir, stop };
 }
 
 // What the machine promises. CI states what it provides (EXPECT_ISOLATION, EXPECT_LANGUAGES); a test

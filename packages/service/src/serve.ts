@@ -13,6 +13,8 @@ export interface ServeOptions {
   onShutdown?: () => Promise<void> | void;
   /** Requests still open after this are cut so that shutdown never hangs. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /** Called with the server before it listens, e.g. to take its WebSocket upgrades. */
+  onServer?: (server: ServerType) => void;
 }
 
 export interface RunningServer {
@@ -30,6 +32,7 @@ export async function serveApp(options: ServeOptions): Promise<RunningServer> {
       resolve(s),
     );
     s.once('error', reject);
+    options.onServer?.(s);
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, hostname: options.hostname ?? '0.0.0.0' }, 'listening');

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   ErrorV2Schema,
   type ExecuteResponse,
@@ -59,6 +59,44 @@ const infoRoute = createRoute({
   responses: { 200: json(InfoResponseSchema, 'Server information'), 401: errors[401], 429: errors[429] },
 });
 
+// Piston's package manager (`ppman list`, `ppman install`, `ppman uninstall` in its CLI).
+const PackageSchema = z
+  .object({
+    language: z.string().openapi({ example: 'python' }),
+    language_version: z.string().openapi({ example: '3.11.2' }),
+    installed: z.boolean().openapi({ description: 'Always true: only what this server can run is listed.' }),
+  })
+  .openapi('Package');
+const PackagesResponseSchema = z.array(PackageSchema).openapi('PackagesResponse');
+
+const packagesRoute = createRoute({
+  method: 'get',
+  path: '/packages',
+  summary: "The installed runtimes, in the shape of Piston's package list",
+  tags: ['v2 (Piston)'],
+  responses: { 200: json(PackagesResponseSchema, 'One entry per runtime'), 401: errors[401], 429: errors[429] },
+});
+
+/** Why Piston's install and uninstall (`POST`, `DELETE /api/v2/packages`) are refused. */
+export const packagesAreReadOnly =
+  'the runtimes come with the code-runner image and are not installed or removed over the API. ' +
+  'To add a language, follow "Adding a language" in CONTRIBUTING.md (an entry in packages/languages) ' +
+  'and rebuild the image; GET /api/v2/packages lists what is installed';
+
+// Documented only: no handler answers these, so the app's general 405 does, with `Allow: GET, HEAD, OPTIONS`.
+// 405 because the package list exists and is read-only here (RFC 9110 §15.5.6: the method is known but not
+// supported by this resource); 501 would claim the server supports POST and DELETE nowhere, and 403 would
+// suggest that another API key could do it.
+const packageChangeRoutes = (['post', 'delete'] as const).map((method) =>
+  createRoute({
+    method,
+    path: '/packages',
+    summary: `Piston's package ${method === 'post' ? 'install' : 'uninstall'}: refused, runtimes come with the image`,
+    tags: ['v2 (Piston)'],
+    responses: { 405: json(ErrorV2Schema, `Refused, with \`Allow: GET, HEAD, OPTIONS\`: ${packagesAreReadOnly}`) },
+  }),
+);
+
 const v2Fields: ExecutionPlan['fields'] = {
   files: '"files"',
   file: (index, part) => `files[${index}].${part}`,
@@ -70,7 +108,7 @@ export function toRuntime(runtime: LanguageRuntime): Runtime {
   return item;
 }
 
-/** `/api/v2`: Piston's API (`{"message": "..."}` on failure) and `/info`. */
+/** `/api/v2`: Piston's API (`{"message": "..."}` on failure), its package list, and `/info`. */
 export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
   const { runner } = deps;
   const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>({
@@ -78,8 +116,17 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
       if (!result.success) return c.json({ message: describeIssues(result.error) }, 400);
     },
   });
+  for (const route of packageChangeRoutes) app.openAPIRegistry.registerPath(route);
   return app
     .openapi(runtimesRoute, (c) => c.json(runner.runtimes.map(toRuntime), 200))
+    .openapi(packagesRoute, (c) =>
+      c.json(
+        runner.runtimes
+          .map(toRuntime)
+          .map((runtime) => ({ language: runtime.language, language_version: runtime.version, installed: true })),
+        200,
+      ),
+    )
     .openapi(executeRoute(runner.maxima), async (c) => {
       const body = c.req.valid('json');
       const timer = c.var.timer;
