@@ -19,7 +19,8 @@
 // connections become the program's fds 0-2 as they are. The control payload is NUL-terminated strings:
 // TMP_BYTES NOFILE FSIZE_BYTES CPU_SECONDS DATA_BYTES(-1: none) CWD CGROUP ARGC box-init-args... env... CGROUP
 // is empty, or (cgroup v2) the name of the run's fresh cgroup in the directory bound at /run/warm/cg: the run
-// is cloned straight into it (CLONE_INTO_CGROUP, kernels from 5.7), so no process is ever moved. Each run
+// is cloned straight into it (CLONE_INTO_CGROUP, kernels from 5.7), so no process is ever moved (where a
+// seccomp profile answers clone3 with ENOSYS, the run joins it itself before anything else). Each run
 // gets its own cgroup namespace. During the run the server may send `k <signal number>` lines on it; closing
 // it kills the run. At the end the box writes what box-init reported on its fd 3, then `exit <status>`, and
 // closes every connection.
@@ -110,6 +111,7 @@ struct request {
   long long tmp_bytes, nofile, fsize, cpu, data;
   const char *cwd;
   const char *cgroup; // "" or the name of the run's cgroup under cgroupDir
+  int join;           // the run joins its cgroup itself (no clone3 here: a seccomp profile answers ENOSYS)
   char **argv; // box-init's arguments, NULL-terminated
   char **env;
   char **strings; // what argv and env point into (freed after the run)
@@ -169,6 +171,14 @@ static int remount_readonly(const char *path) {
 
 static void run_child(const struct request *request, const int fds[3], int report) {
   char options[64];
+  if (request->join) {
+    // Before anything of the run: the child moves itself into the run's cgroup (one migration, as a cold run).
+    char procs[4096];
+    snprintf(procs, sizeof procs, "%s/%s/cgroup.procs", cgroupDir, request->cgroup);
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) child_fail(report, "joining the run's cgroup");
+    close(fd);
+  }
   // Its cgroup (the one it was cloned into, or the box's) is the root of what it sees in /proc/self/cgroup.
   if (unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL) child_fail(report, "cgroup namespace");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) child_fail(report, "private /");
@@ -296,9 +306,12 @@ static int read_header(int fd, struct header *header) {
 }
 
 // Forks the run into its fresh namespaces, and into its own cgroup when the request names one.
-static pid_t clone_run(const struct request *request) {
+static pid_t clone_run(struct request *request) {
+  static int noClone3 = 0;
   uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC;
-  if (request->cgroup[0] == '\0') return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  request->join = request->cgroup[0] != '\0' && noClone3;
+  if (request->cgroup[0] == '\0' || noClone3)
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   char where[4096];
   snprintf(where, sizeof where, "%s/%s", cgroupDir, request->cgroup);
   int cgroup = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -312,6 +325,12 @@ static pid_t clone_run(const struct request *request) {
     int saved = errno;
     close(cgroup);
     errno = saved;
+  }
+  if (pid < 0 && errno == ENOSYS) {
+    // Container runtimes' default seccomp profiles answer clone3 with ENOSYS (so that libc falls back to
+    // clone): then the child joins its cgroup itself, from now on.
+    noClone3 = 1;
+    return clone_run(request);
   }
   return pid;
 }
