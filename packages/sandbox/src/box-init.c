@@ -33,7 +33,13 @@ enum { control = 3, failed = 125 };
 static volatile pid_t program = 0;
 static int group = 0; // the program leads its own process group: signals go to all of it
 
+// SIGKILL and SIGSTOP cannot be caught to be forwarded: the server asks for them by proxy, with the two
+// highest real-time signals (supervise.ts, byProxy).
+enum { proxyKill = 64, proxyStop = 63 };
+
 static void forward(int sig) {
+  if (sig == proxyKill) sig = SIGKILL;
+  else if (sig == proxyStop) sig = SIGSTOP;
   if (program > 0) kill(group ? -program : program, sig);
 }
 
@@ -137,6 +143,8 @@ int main(int argc, char **argv) {
       continue;
     sigaction(sig, &action, NULL);
   }
+  sigaction(proxyKill, &action, NULL);
+  sigaction(proxyStop, &action, NULL);
 
   // SIGCHLD is waited for with sigtimedwait: an exit wakes the loop at once, the memory check every 10 ms.
   sigset_t children, before;

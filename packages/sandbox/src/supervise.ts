@@ -92,6 +92,13 @@ export function checkSignalName(signal: string): number {
   return number;
 }
 
+/**
+ * box-init cannot catch SIGKILL and SIGSTOP to forward them to the program: it is asked for them by proxy,
+ * with the two highest real-time signals (src/box-init.c). Sent as they are, they would kill or stop box-init
+ * itself and lose the program's report.
+ */
+const byProxy: Readonly<Record<number, number>> = { [constants.signals.SIGKILL]: 64, [constants.signals.SIGSTOP]: 63 };
+
 export class Supervision {
   readonly done: Promise<Supervised>;
   #pid: number | undefined;
@@ -116,7 +123,7 @@ export class Supervision {
 
   /** Sends `signal` (e.g. 'SIGINT') to the program; false when it is not running or cannot be reached. */
   kill(signal: string): boolean {
-    const number = checkSignalName(signal);
+    const number = byProxy[checkSignalName(signal)] ?? checkSignalName(signal);
     const { signalTarget } = this.#options;
     if (this.#exited || this.#stop !== null) return false;
     if (this.#launched?.signal) return this.#launched.signal(number);
