@@ -4,12 +4,14 @@ import { healthRoutes, type Logger, type Readiness, type RequestLogVariables, re
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Registry } from 'prom-client';
+import type { CgroupView } from './cgroup.ts';
 import type { CpuLoad } from './cpu.ts';
 import { formatGoTime } from './go-time.ts';
 import { registerMetrics } from './metrics.ts';
-import { BadParameterError, readId, readSize, readWholeNumber } from './params.ts';
-import type { PartGroup } from './part-group.ts';
+import { BadParameterError, readId, readRate, readSizeRequest, readWholeNumber, shareOf } from './params.ts';
+import type { PartGroup, SetOptions } from './part-group.ts';
 import { nextRequestId } from './request-id.ts';
+import { groupStatus, type LimitInForce, StatusReader } from './status.ts';
 
 export interface AppConfig {
   /** Every failed request is answered after this delay, to slow down abuse. */
@@ -24,6 +26,10 @@ export interface AppDependencies {
   memory: PartGroup;
   disk: PartGroup;
   cpu: CpuLoad;
+  /** testero's cgroup (memory, CPU), shown beside its own figures; none: those figures are null. */
+  cgroup?: CgroupView | undefined;
+  /** DATADIR, whose usage is shown as the kubelet counts it; none: null. */
+  dataDir?: string | undefined;
   /** Where the testero gauges go; main passes one with the process metrics. */
   registry?: Registry;
   readiness?: () => Readiness;
@@ -101,6 +107,8 @@ function requireToken(token: string | undefined): MiddlewareHandler<Env> {
 
 interface GroupWords {
   path: 'mem' | 'disk';
+  /** What `size=N%` is a share of. */
+  limitInForce: (status: StatusReader) => Promise<LimitInForce> | LimitInForce;
   accepted: (size: bigint, id: bigint) => string;
   overLimit: string;
   defined: string;
@@ -109,6 +117,7 @@ interface GroupWords {
 
 const MEMORY_WORDS: GroupWords = {
   path: 'mem',
+  limitInForce: (status) => status.memoryLimitInForce(),
   accepted: (size, id) => `Memory data request sent for ${size} bytes, with id#: ${id}, check /api/mem/getact`,
   overLimit: 'Could not compute memory parts',
   defined: 'Boxes of size',
@@ -117,26 +126,62 @@ const MEMORY_WORDS: GroupWords = {
 
 const DISK_WORDS: GroupWords = {
   path: 'disk',
+  limitInForce: (status) => status.diskLimitInForce(),
   accepted: (size, id) => `File data request sent for ${size} bytes, with id#: ${id}, check /api/disk/getact`,
   overLimit: 'Could not compute file distribution',
   defined: 'Files of size',
   actual: 'Files of size',
 };
 
-function groupRoutes(group: PartGroup, words: GroupWords, auth: MiddlewareHandler<Env>): Hono<Env> {
+/** A whole number of seconds for `ttl`, when given. */
+async function readTtl(c: Ctx): Promise<number | undefined> {
+  const text = await param(c, 'ttl');
+  return text === undefined ? undefined : readWholeNumber(text, 'ttl', 1, MAX_LOAD_SECONDS, 'seconds');
+}
+
+function groupRoutes(
+  group: PartGroup,
+  words: GroupWords,
+  auth: MiddlewareHandler<Env>,
+  status: StatusReader,
+): Hono<Env> {
   const routes = new Hono<Env>();
   routes.on(['GET', 'POST'], '/set', auth, async (c) => {
     const id = c.get('arrivedAt');
-    const size = readSize(await param(c, 'size'));
-    const outcome = group.set(size, id);
+    const request = readSizeRequest(await param(c, 'size'));
+    const rateText = await param(c, 'rate');
+    const options: SetOptions = {
+      rate: rateText === undefined ? undefined : readRate(rateText),
+      ttlSeconds: await readTtl(c),
+    };
+    // Only what was asked for goes into the JSON answer: a plain set answers as before.
+    const extra: Record<string, unknown> = {};
+    let size: bigint;
+    if (request.kind === 'share') {
+      const limit = await words.limitInForce(status);
+      size = shareOf(limit.bytes, request.ppm);
+      Object.assign(extra, { share: request.text, limitInForce: limit });
+    } else {
+      size = request.bytes;
+    }
+    if (options.rate !== undefined) extra.rateBytesPerSecond = options.rate;
+    if (options.ttlSeconds !== undefined) extra.ttlSeconds = options.ttlSeconds;
+    const outcome = group.set(size, id, options);
     if (outcome.kind === 'busy') return busy(c);
     if (outcome.kind === 'over-limit') {
       const line = `${words.overLimit}: Size requested is over the limit: requested ${size} bytes, limit: ${outcome.limit} bytes.`;
-      return fail(c, 400, line, { requested: size, planned: outcome.plan.total, limit: outcome.limit });
+      return fail(c, 400, line, { requested: size, planned: outcome.plan.total, limit: outcome.limit, ...extra });
     }
-    c.get('logger').info({ id: String(id), size: String(size) }, `${words.path} set accepted`);
+    c.get('logger').info({ id: String(id), size: String(size), ...extra }, `${words.path} set accepted`);
     const line = words.accepted(size, id);
-    return answer(c, 200, [line], { message: line, id: String(id), requested: size, planned: outcome.plan.total });
+    if (group.lease) extra.lease = group.lease;
+    return answer(c, 200, [line], {
+      message: line,
+      id: String(id),
+      requested: size,
+      planned: outcome.plan.total,
+      ...extra,
+    });
   });
   routes.on(['GET', 'POST'], '/getdef', (c) => {
     const plan: PartPlan = group.definition;
@@ -155,18 +200,27 @@ function groupRoutes(group: PartGroup, words: GroupWords, auth: MiddlewareHandle
     const lastId = group.lastRequestId;
     const lines = [`Last request ID: ${lastId}`, ...parts.map((p) => `${words.actual}: ${p.size}, Count: ${p.count}`)];
     lines.push(`Total size: ${total} bytes.`);
+    if (!wantsJson(c)) return answer(c, 200, lines, {});
+    const { ramp, lease } = groupStatus(group);
+    const observed =
+      words.path === 'mem'
+        ? { cgroup: await status.cgroupMemory(), limitInForce: await status.memoryLimitInForce() }
+        : { dataDir: await status.dataDir(), limitInForce: status.diskLimitInForce() };
     return answer(c, 200, lines, {
       lastRequestId: String(lastId),
       parts,
       total,
       target: group.definition.total,
       inProgress: group.busy,
+      ramp,
+      lease,
+      ...observed,
     });
   });
   return routes;
 }
 
-function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
+function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>, status: StatusReader): Hono<Env> {
   const routes = new Hono<Env>();
   routes.on(['GET', 'POST'], '/load', auth, async (c) => {
     const id = c.get('arrivedAt');
@@ -176,7 +230,8 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
       millicoresText === undefined
         ? 1000
         : readWholeNumber(millicoresText, 'millicores', 1, cpu.maxMillicores, 'millicores (1000 = one full core)');
-    const state = cpu.load(id, seconds, millicores);
+    const ttlSeconds = await readTtl(c);
+    const state = cpu.load(id, seconds, millicores, ttlSeconds);
     if (!state) return busy(c);
     // A few ms: the answer says the load runs only once every thread of it does (a thread that dies at start
     // ends the load, and the request gets the reason).
@@ -186,7 +241,8 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
       return fail(c, 500, `CPU load failed to start: ${(error as Error).message}`);
     }
     const line = `CPU load requested for ${seconds} seconds with id: ${id}`;
-    return answer(c, 200, [line], { message: line, id: String(id), seconds, millicores });
+    const lease = state.lease ? { ttlSeconds, lease: state.lease } : {};
+    return answer(c, 200, [line], { message: line, id: String(id), seconds, millicores, ...lease });
   });
   routes.on(['GET', 'POST'], '/stop', auth, async (c) => {
     const id = readId(await param(c, 'id'));
@@ -195,7 +251,7 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
     const line = outcome === 'stopped' ? 'CPU load stopped' : 'No load request being processed, nothing to do';
     return answer(c, 200, [line], { message: line, stopped: outcome === 'stopped' });
   });
-  routes.on(['GET', 'POST'], '/getact', (c) => {
+  routes.on(['GET', 'POST'], '/getact', async (c) => {
     const state = cpu.current;
     if (!state) {
       const line = 'No load request in progress';
@@ -222,6 +278,8 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
       endsAt: state.endsAt.toISOString(),
       millicores: state.millicores,
       numberToFactor: String(cpu.numberToFactor),
+      lease: state.lease ?? null,
+      measured: wantsJson(c) ? await status.cpuMeasured() : null,
     });
   });
   return routes;
@@ -230,13 +288,15 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>): Hono<Env> {
 const API_PATHS = [
   ...['set', 'getdef', 'getact'].flatMap((name) => [`/api/mem/${name}`, `/api/disk/${name}`]),
   ...['load', 'stop', 'getact'].map((name) => `/api/cpu/${name}`),
+  '/api/status',
 ];
 
 /** Builds testero's HTTP app from its parts; it never listens (main.ts does). */
 export function createApp(deps: AppDependencies): Hono<Env> {
   const { config, logger } = deps;
   const registry = deps.registry ?? new Registry();
-  registerMetrics(registry, deps);
+  const status = new StatusReader(deps);
+  registerMetrics(registry, deps, status);
   const auth = requireToken(config.token);
   const app = new Hono<Env>();
 
@@ -253,9 +313,13 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     }
   });
 
-  app.route('/api/mem', groupRoutes(deps.memory, MEMORY_WORDS, auth));
-  app.route('/api/disk', groupRoutes(deps.disk, DISK_WORDS, auth));
-  app.route('/api/cpu', cpuRoutes(deps.cpu, auth));
+  app.route('/api/mem', groupRoutes(deps.memory, MEMORY_WORDS, auth, status));
+  app.route('/api/disk', groupRoutes(deps.disk, DISK_WORDS, auth, status));
+  app.route('/api/cpu', cpuRoutes(deps.cpu, auth, status));
+  // Always JSON: one document of everything, for dashboards and scripts.
+  app.on(['GET', 'POST'], '/api/status', async (c) =>
+    c.body(toJson(await status.status()), 200, { 'Content-Type': 'application/json; charset=utf-8' }),
+  );
   for (const path of API_PATHS) {
     app.all(path, (c) =>
       fail(c, 405, `Method ${c.req.method} is not allowed on ${path}; use GET or POST`, {}, { Allow: 'GET, POST' }),
@@ -267,7 +331,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     fail(
       c,
       404,
-      `Not found: ${c.req.path}; the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}`,
+      `Not found: ${c.req.path}; the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}, /api/status`,
     ),
   );
   app.onError((error, c) => {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { HandoffLock } from '@repo/lock';
 import type { Logger } from '@repo/service';
 import type { CpuWorkerData, CpuWorkerMessage, CpuWorkerResult } from './cpu-worker.ts';
+import { Lease } from './lease.ts';
 
 // From source the worker is cpu-worker.ts beside this file; in the bundle, dist/cpu-worker.js beside dist/main.js.
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './cpu-worker.ts' : './cpu-worker.js', import.meta.url);
@@ -13,6 +14,8 @@ export interface CpuLoadState {
   seconds: number;
   endsAt: Date;
   millicores: number;
+  /** With `ttl`: the load is stopped when the lease ends (if `time` has not ended it before). */
+  lease?: Lease | undefined;
   /** Resolves once every thread of the load runs; rejects with CpuLoadFailedError if one died first. */
   started: Promise<void>;
 }
@@ -89,14 +92,22 @@ export class CpuLoad {
     return this.#failure;
   }
 
-  /** Starts a load; `undefined` (busy) while the previous one runs. */
-  load(id: bigint, seconds: number, millicores: number): CpuLoadState | undefined {
+  /** Starts a load; `undefined` (busy) while the previous one runs. `ttlSeconds`: a lease that stops it. */
+  load(id: bigint, seconds: number, millicores: number, ttlSeconds?: number): CpuLoadState | undefined {
     if (this.#closing) return undefined;
     const handle = this.lock.tryAcquire();
     if (!handle) return undefined;
     const sentAt = new Date(Number(id / 1_000_000n));
     handle.handOff(id);
-    return this.#run({ id, sentAt, seconds, endsAt: new Date(sentAt.getTime() + seconds * 1000), millicores });
+    const lease =
+      ttlSeconds === undefined
+        ? undefined
+        : new Lease(id, ttlSeconds, sentAt, () => {
+            this.#logger.info({ id: String(id) }, 'cpu load lease ended, stopping');
+            void this.stop(id);
+          });
+    const endsAt = new Date(sentAt.getTime() + seconds * 1000);
+    return this.#run({ id, sentAt, seconds, endsAt, millicores, lease });
   }
 
   #run(request: Omit<CpuLoadState, 'started'>): CpuLoadState {
@@ -167,6 +178,7 @@ export class CpuLoad {
         const first = results.find((r) => r !== undefined);
         log.info({ reason: first?.reason, factors: first?.factors }, 'cpu load ended');
       }
+      request.lease?.cancel();
       this.#running = undefined;
       handle.release();
     });

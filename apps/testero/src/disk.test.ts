@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DiskFiles, MARKER_NAME, removeLeftovers } from './disk.ts';
 
 const dirs: string[] = [];
@@ -63,5 +63,39 @@ describe('removeLeftovers', () => {
       ].sort(),
     );
     await live.close();
+  });
+});
+
+describe('removeLeftovers with a killed owner not yet reaped', () => {
+  it('counts a zombie owner as gone, though its /proc/<pid>/stat still shows the old start time', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFile } = await import('node:fs/promises');
+    const dir = await dataDir();
+    const live = await DiskFiles.create(dir);
+    const marker = join(live.root, MARKER_NAME);
+    const owner = JSON.parse(await readFile(marker, 'utf8'));
+    await live.close();
+    // `sleep 600 &` then exec: the background sleep's parent becomes a `sleep` that never waits, so once
+    // killed it stays a zombie (Node would reap a child of its own at once).
+    const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = Number(
+        (await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d))))).trim(),
+      );
+      const stat = () => readFile(`/proc/${pid}/stat`, 'utf8');
+      const startTime = (await stat()).split(') ')[1]?.split(' ')[19];
+      const leftover = join(dir, 'testero-eeeeeeeeeeeeeeee');
+      await mkdir(leftover);
+      await writeFile(join(leftover, MARKER_NAME), JSON.stringify({ ...owner, pid, startTime }));
+      // Alive: kept.
+      expect(await removeLeftovers(dir)).toEqual([]);
+      process.kill(pid, 'SIGKILL');
+      await vi.waitFor(async () => expect((await stat()).split(') ')[1]?.[0]).toBe('Z'));
+      expect((await stat()).split(') ')[1]?.split(' ')[19]).toBe(startTime);
+      expect(await removeLeftovers(dir)).toEqual([leftover]);
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });

@@ -35,19 +35,25 @@ function bootId(): string {
   }
 }
 
-function startTimeOf(pid: number): string | undefined {
+/** A process's state letter (R, S, Z…) and start time, from /proc/<pid>/stat (fields 3 and 22). */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
   } catch {
     return undefined;
   }
 }
 
+const startTimeOf = (pid: number) => procStat(pid)?.startTime;
+
 function ownerIsGone(owner: Owner, markerAgeMs: number): boolean {
   if (owner.host === hostname() && owner.bootId === bootId()) {
-    // A restarted container reuses pids (often 1): the start time tells the old owner from us.
-    return startTimeOf(owner.pid) !== owner.startTime;
+    const proc = procStat(owner.pid);
+    // A restarted container reuses pids (often 1): the start time tells the old owner from us. A killed
+    // owner that is not reaped yet (a zombie, or dead) keeps its start time but will never run again.
+    return proc === undefined || proc.startTime !== owner.startTime || proc.state === 'Z' || proc.state === 'X';
   }
   // Another host (a shared volume): only a marker that stopped being touched tells.
   return markerAgeMs > STALE_MS;

@@ -16,9 +16,9 @@ export interface MemoryRoom {
 
 const MiB = 1024n * 1024n;
 // Limits at or above this mean "no limit" (cgroup v1 writes 9223372036854771712 for unlimited).
-const UNLIMITED = 2n ** 60n;
+export const UNLIMITED = 2n ** 60n;
 
-async function readText(path: string): Promise<string | undefined> {
+export async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch {
@@ -26,7 +26,7 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-async function readBytes(path: string): Promise<bigint | undefined> {
+export async function readBytes(path: string): Promise<bigint | undefined> {
   const text = (await readText(path))?.trim();
   return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined;
 }
@@ -37,8 +37,42 @@ function ancestors(path: string): string[] {
   return parts.map((_, i) => `/${parts.slice(0, parts.length - i).join('/')}`).concat('');
 }
 
-async function cgroupRoom(proc: string, cgroupRoot: string): Promise<MemoryRoom | undefined> {
+/** One line of /proc/self/cgroup that carries a controller: its version and its directories, own first. */
+export interface CgroupCandidate {
+  version: 1 | 2;
+  /** The process's cgroup and each ancestor, deepest first, under our mount of the hierarchy. */
+  dirs: string[];
+}
+
+/**
+ * Where a controller of this process's cgroup may live: for each line of `/proc/self/cgroup` that has it
+ * (a v1 line naming it, or the v2 line), the cgroup and its ancestors. Inside a container without a
+ * cgroup namespace the path may not exist under our mount, whose root is then ours: the ancestors cover it.
+ * `v1Mounts`: the directory names a v1 hierarchy of this controller may be mounted at.
+ */
+export async function cgroupCandidates(
+  paths: SystemPaths,
+  controller: string,
+  v1Mounts: readonly string[] = [controller],
+): Promise<CgroupCandidate[]> {
+  const proc = paths.proc ?? '/proc';
+  const cgroupRoot = paths.cgroupRoot ?? '/sys/fs/cgroup';
   const lines = (await readText(join(proc, 'self/cgroup')))?.split('\n') ?? [];
+  const candidates: CgroupCandidate[] = [];
+  for (const line of lines) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (path === undefined || controllers === undefined) continue;
+    if (controllers === '') {
+      candidates.push({ version: 2, dirs: ancestors(path).map((p) => join(cgroupRoot, p)) });
+    } else if (controllers.split(',').includes(controller)) {
+      for (const mount of new Set([...v1Mounts, controllers]))
+        candidates.push({ version: 1, dirs: ancestors(path).map((p) => join(cgroupRoot, mount, p)) });
+    }
+  }
+  return candidates;
+}
+
+async function cgroupRoom(paths: SystemPaths): Promise<MemoryRoom | undefined> {
   let best: MemoryRoom | undefined;
   const consider = async (dir: string, limitFile: string, usageFile: string, inactiveFileKey: string) => {
     const limit = await readBytes(join(dir, limitFile));
@@ -53,21 +87,10 @@ async function cgroupRoom(proc: string, cgroupRoot: string): Promise<MemoryRoom 
     const room = limit > usage ? limit - usage : 0n;
     if (!best || room < best.available) best = { available: room, source: join(dir, limitFile) };
   };
-  for (const line of lines) {
-    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
-    if (path === undefined) continue;
-    // Inside a container with a cgroup namespace the path may not exist under our mount: its root is ours.
-    if (controllers === '') {
-      for (const p of ancestors(path))
-        await consider(join(cgroupRoot, p), 'memory.max', 'memory.current', 'inactive_file');
-    } else if (controllers?.split(',').includes('memory')) {
-      for (const p of ancestors(path))
-        await consider(
-          join(cgroupRoot, 'memory', p),
-          'memory.limit_in_bytes',
-          'memory.usage_in_bytes',
-          'total_inactive_file',
-        );
+  for (const { version, dirs } of await cgroupCandidates(paths, 'memory')) {
+    for (const dir of dirs) {
+      if (version === 2) await consider(dir, 'memory.max', 'memory.current', 'inactive_file');
+      else await consider(dir, 'memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file');
     }
   }
   return best;
@@ -83,7 +106,7 @@ export async function defaultMemoryLimit(paths: SystemPaths = {}): Promise<{ lim
   const meminfo = (await readText(join(proc, 'meminfo'))) ?? '';
   const kib = /^MemAvailable:\s+(\d+) kB/m.exec(meminfo)?.[1];
   let room: MemoryRoom = { available: kib === undefined ? 0n : BigInt(kib) * 1024n, source: 'MemAvailable' };
-  const cgroup = await cgroupRoom(proc, paths.cgroupRoot ?? '/sys/fs/cgroup');
+  const cgroup = await cgroupRoom(paths);
   if (cgroup && cgroup.available < room.available) room = cgroup;
   const margin = 64n * MiB + room.available / 20n;
   return { ...room, limit: room.available > margin ? room.available - margin : 0n };

@@ -3,6 +3,7 @@
 import { DISK_MAX_PER_SIZE, MEMORY_MAX_PER_SIZE } from '@repo/chunks';
 import { ConfigError, createLogger, createRegistry, serveApp } from '@repo/service';
 import { createApp } from './app.ts';
+import { CgroupView } from './cgroup.ts';
 import { readConfig } from './config.ts';
 import { CpuLoad } from './cpu.ts';
 import { DiskFiles, removeLeftovers } from './disk.ts';
@@ -36,6 +37,7 @@ const memory = new PartGroup({
 });
 const disk = new PartGroup({ holder: files, maxPerSize: DISK_MAX_PER_SIZE, limit: diskLimit, logger, name: 'disk' });
 const cpu = new CpuLoad({ numberToFactor: config.numberToFactor, logger });
+const cgroup = await CgroupView.open();
 logger.info(
   {
     memoryLimit: String(memoryLimit),
@@ -44,6 +46,8 @@ logger.info(
     dataDir: files.root,
     numberToFactor: String(config.numberToFactor),
     maxMillicores: cpu.maxMillicores,
+    memoryCgroup: cgroup.memoryCgroup ? `v${cgroup.memoryCgroup.version} ${cgroup.memoryCgroup.dir}` : null,
+    cpuCgroup: cgroup.cpuCgroup ? `v${cgroup.cpuCgroup.version} ${cgroup.cpuCgroup.dir}` : null,
   },
   'limits',
 );
@@ -55,6 +59,8 @@ const app = createApp({
   memory,
   disk,
   cpu,
+  cgroup,
+  dataDir: config.dataDir,
   registry: createRegistry(),
   readiness: () => (stopping ? { ready: false, reason: 'shutting down' } : { ready: true }),
 });
@@ -66,6 +72,7 @@ await serveApp({
   logger,
   onShutdown: async () => {
     stopping = true;
+    cgroup.close();
     await Promise.all([cpu.close(), memory.close(), disk.close()]);
     logger.info('released memory, files and CPU load');
   },
