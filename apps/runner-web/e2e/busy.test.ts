@@ -40,7 +40,7 @@ async function waitForBusyBoxes(until: (busy: number) => boolean, failure: strin
 
 it.skipIf(chromiumMissing)('says the server is busy, with the retry-after delay, when every box is taken', async () => {
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  await openRunner(page, server.url);
+  await openRunner(page, server.url, 'one-shot');
   await pickLanguage(page, 'python');
 
   // Occupy the only box with a long sleep from outside the page.

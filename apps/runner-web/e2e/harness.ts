@@ -54,10 +54,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Opens the page and waits until the languages are loaded. */
-export async function openRunner(page: Page, url: string): Promise<void> {
+/** Opens the page, waits until the languages are loaded, and picks how Run runs (the terminal is the default). */
+export async function openRunner(page: Page, url: string, mode: 'terminal' | 'one-shot'): Promise<void> {
   await page.goto(url);
   await page.locator('#language:not([disabled])').waitFor();
+  await page.check(`#mode-${mode}`);
+}
+
+/** The terminal's rows as the person sees them (xterm's DOM renderer: one element per row). */
+export function terminalText(page: Page): Promise<string> {
+  return page
+    .locator('#terminal .xterm-rows')
+    .evaluate((rows) =>
+      [...rows.children].map((row) => (row.textContent ?? '').replaceAll('\u00a0', ' ').trimEnd()).join('\n'),
+    );
 }
 
 /** Picks the runtime whose label starts with `language ` (e.g. "python 3.11.2"). */

@@ -11,6 +11,7 @@ import {
   screenshot,
   setCode,
   startServer,
+  terminalText,
 } from './harness.ts';
 
 let server: RunningCodeRunner;
@@ -44,7 +45,7 @@ async function waitForStatus(title: string): Promise<void> {
 
 describe.skipIf(chromiumMissing)('the runner page', () => {
   it('runs the python sample and shows its output, the status in words and the usage', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     expect(await editorText(page)).toContain('print(f"Hello, {name}!")');
     // The editor highlights python: keywords get their own token class.
@@ -61,7 +62,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it("starts each offered language with the manifest's sample, highlighted in its editor mode", async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'terminal');
     const offered = await page
       .locator('#language option')
       .evaluateAll((options) => (options as HTMLOptionElement[]).map((o) => o.text.split(' ')[0]));
@@ -86,7 +87,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('runs with Ctrl+Enter from the editor, passing stdin and one argument per line', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     await page.fill('#stdin', 'Ada\n');
     await page.fill('#args', 'first\nsecond arg\n');
@@ -99,7 +100,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('shows a C++ compile error with the compiler output', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'c++');
     await setCode(page, '#include <cstdio>\nint main() {\n  printf("hi")\n  return 0;\n}\n');
     await page.click('#run');
@@ -116,7 +117,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     const payload = '<img src=x onerror=alert(1)><script>alert(2)</script>';
     await setCode(page, `import sys\nprint(${JSON.stringify(payload)})\nprint("<b>bold</b>", file=sys.stderr)\n`);
@@ -132,7 +133,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('names a time limit in words', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     await setCode(page, 'while True:\n    pass\n');
     await page.click('#run');
@@ -144,7 +145,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('cancels a run in flight', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     await setCode(page, 'import time\ntime.sleep(2.5)\nprint("late")\n');
     await page.click('#run');
@@ -156,7 +157,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('keeps the code and the language over a reload', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'go');
     await setCode(page, 'package main\n\nfunc main() { println("kept") }\n');
     await page.fill('#stdin', 'kept input');
@@ -169,7 +170,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
 
   it('copies a link that opens the same program in a fresh browser', async () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'bash');
     await setCode(page, 'echo "shared: $1"\n');
     await page.fill('#args', 'via link');
@@ -181,7 +182,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
     const other = await browser.newContext();
     try {
       const fresh = await other.newPage();
-      await openRunner(fresh, link);
+      await openRunner(fresh, link, 'one-shot');
       expect(await fresh.locator('#language option:checked').textContent()).toMatch(/^bash /);
       expect(await editorText(fresh)).toBe('echo "shared: $1"\n');
       expect(fresh.url()).not.toContain('#');
@@ -194,7 +195,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it("shows the server's message when it refuses the request", async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await pickLanguage(page, 'python');
     // The page never sends limits; add one above the server's maximum on the way out, so the REAL server says no.
     await page.route('**/api/v2/execute', async (route) => {
@@ -208,7 +209,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('says when the server cannot be reached, and when the languages cannot be loaded', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'one-shot');
     await page.route('**/api/v2/execute', (route) => route.abort('connectionrefused'));
     await page.click('#run');
     await page.locator('#alert:not([hidden])').waitFor();
@@ -229,9 +230,12 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
     const dark = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'dark' });
     try {
       const darkPage = await dark.newPage();
-      await openRunner(darkPage, server.url);
+      await openRunner(darkPage, server.url, 'terminal');
       await pickLanguage(darkPage, 'rust');
       await darkPage.click('#run');
+      // The samples read a name from stdin: in the terminal, Ctrl+D answers with none.
+      await darkPage.locator('#stop').waitFor();
+      await darkPage.keyboard.press('Control+d');
       await darkPage.locator('#status-title', { hasText: 'Finished' }).waitFor({ timeout: 60_000 });
       const background = await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor);
       const [r = 255, g = 255, b = 255] = background.match(/\d+/g)?.map(Number) ?? [];
@@ -246,10 +250,13 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     try {
       const phonePage = await phone.newPage();
-      await openRunner(phonePage, server.url);
+      await openRunner(phonePage, server.url, 'terminal');
       await pickLanguage(phonePage, 'javascript');
       await phonePage.click('#run');
+      await phonePage.locator('#stop').waitFor();
+      await phonePage.keyboard.press('Control+d');
       await phonePage.locator('#status-title', { hasText: 'Finished' }).waitFor({ timeout: 60_000 });
+      expect(await terminalText(phonePage)).toContain('Hello, world!');
       const overflow = await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(phonePage, 'phone');
@@ -259,7 +266,7 @@ describe.skipIf(chromiumMissing)('the runner page', () => {
   });
 
   it('can be used by keyboard alone: labelled controls and a visible focus', async () => {
-    await openRunner(page, server.url);
+    await openRunner(page, server.url, 'terminal');
     for (const id of ['language', 'stdin', 'args']) {
       expect(await page.locator(`label:has(#${id})`).count()).toBe(1);
     }

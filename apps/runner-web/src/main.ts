@@ -2,10 +2,13 @@ import './style.css';
 import { createRunnerClient, type ExecuteRequest, type ExecuteResponse, type Runtime } from '@repo/runner-api';
 import { createCodeEditor } from './editor.ts';
 import { specFor } from './languages.ts';
+import { LineDiscipline } from './line-discipline.ts';
 import { requestErrorMessage } from './messages.ts';
-import { describeOutcome, formatUsage } from './outcome.ts';
-import { loadState, type SavedState, saveState } from './saved.ts';
+import { describeOutcome, describeSessionEnd, formatUsage } from './outcome.ts';
+import { loadState, type RunMode, type SavedState, saveState } from './saved.ts';
+import { connectUrl, InteractiveSession } from './session.ts';
 import { decodeShare, encodeShare, type SharedProgram } from './share.ts';
+import type { ProgramTerminal } from './terminal.ts';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -20,6 +23,11 @@ const ui = {
   share: element<HTMLButtonElement>('share'),
   run: element<HTMLButtonElement>('run'),
   cancel: element<HTMLButtonElement>('cancel'),
+  stop: element<HTMLButtonElement>('stop'),
+  mode: element<HTMLFieldSetElement>('mode'),
+  modeTerminal: element<HTMLInputElement>('mode-terminal'),
+  modeOneShot: element<HTMLInputElement>('mode-one-shot'),
+  terminal: element<HTMLDivElement>('terminal'),
   editor: element<HTMLDivElement>('editor'),
   stdin: element<HTMLTextAreaElement>('stdin'),
   args: element<HTMLTextAreaElement>('args'),
@@ -43,6 +51,9 @@ const state: SavedState = loadState();
 let runtimes: Runtime[] = [];
 let current: Runtime | null = null;
 let running: AbortController | null = null;
+/** The interactive run in progress: stop() ends it. */
+let live: { stop(): void } | null = null;
+let terminalView: Promise<ProgramTerminal> | null = null;
 /** The program of a share link, until the runtimes are known and its language is matched to one. */
 let shared: SharedProgram | null = null;
 
@@ -190,7 +201,9 @@ function argsList(text: string): string[] {
 
 function setRunning(on: boolean): void {
   ui.run.disabled = on;
-  ui.cancel.hidden = !on;
+  ui.cancel.hidden = !on || state.mode !== 'one-shot';
+  ui.stop.hidden = !on || state.mode !== 'terminal';
+  ui.mode.disabled = on;
   ui.language.disabled = on || runtimes.length === 0;
   ui.status.setAttribute('aria-busy', String(on));
   document.body.classList.toggle('running', on);
@@ -210,7 +223,8 @@ function showResult(response: ExecuteResponse): void {
 }
 
 async function run(): Promise<void> {
-  if (running || !current) return;
+  if (running || live || !current) return;
+  if (state.mode === 'terminal') return runInTerminal(current);
   const request: ExecuteRequest = {
     language: current.language,
     version: current.version,
@@ -242,8 +256,110 @@ function cancel(): void {
   running?.abort(new DOMException('Cancelled by the user', 'AbortError'));
 }
 
+// ------------------------------------------------------------------ the terminal (interactive runs)
+
+/** xterm.js is loaded when the terminal is first shown: the one-shot mode does without it. */
+function programTerminal(): Promise<ProgramTerminal> {
+  terminalView ??= import('./terminal.ts').then(({ createProgramTerminal }) =>
+    createProgramTerminal({ parent: ui.terminal, onEscape: () => (live ? ui.stop : ui.run).focus() }),
+  );
+  // A chunk that failed to load (e.g. the server was restarted with a new build): the next run tries again.
+  terminalView.catch(() => {
+    terminalView = null;
+  });
+  return terminalView;
+}
+
+/** Runs over the WebSocket: output as it comes, the person's typing as the program's input. */
+async function runInTerminal(runtime: Runtime): Promise<void> {
+  let terminal: ProgramTerminal;
+  try {
+    terminal = await programTerminal();
+  } catch (error) {
+    setStatus('error', 'Not run');
+    showAlert(
+      `The terminal could not be loaded (${error instanceof Error ? error.message : String(error)}); reload the page.`,
+    );
+    return;
+  }
+  if (live || running) return;
+  terminal.reset();
+  hideAlert();
+  const session = new InteractiveSession(
+    connectUrl(window.location.href),
+    {
+      language: runtime.language,
+      version: runtime.version,
+      files: [{ content: editor.getCode() }],
+      args: argsList(ui.args.value),
+    },
+    {
+      stage: (stage) =>
+        stage === 'compile'
+          ? setStatus('running', 'Compiling…', `${runtime.language} ${runtime.version}`)
+          : setStatus('running', 'Running…', 'type its input in the terminal'),
+      output: (stream, data) => terminal.write(stream, data),
+    },
+  );
+  const discipline = new LineDiscipline();
+  terminal.onInput = (data) => {
+    const { echo, actions } = discipline.receive(data);
+    terminal.echo(echo);
+    for (const action of actions) {
+      if (action.kind === 'send') session.sendInput(action.data);
+      else if (action.kind === 'eof') session.endInput();
+      else session.signal('SIGINT');
+    }
+  };
+  let stopped = false;
+  let giveUp: ReturnType<typeof setTimeout> | undefined;
+  live = {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      // SIGKILL ends the stage with its usage for the status line; closing the socket (the server then stops
+      // everything) is the fallback when no stage is running to take the signal.
+      session.signal('SIGKILL');
+      giveUp = setTimeout(() => session.close(), 1000);
+    },
+  };
+  setRunning(true);
+  setStatus('running', 'Starting…', `${runtime.language} ${runtime.version}`);
+  terminal.focus();
+  const end = await session.ended;
+  clearTimeout(giveUp);
+  terminal.onInput = null;
+  live = null;
+  setRunning(false);
+  const status = describeSessionEnd(end, stopped);
+  setStatus(status.tone, status.title, status.detail, status.usage);
+  if (status.alert) showAlert(status.alert);
+}
+
+function stop(): void {
+  live?.stop();
+}
+
+function applyMode(mode: RunMode): void {
+  state.mode = mode;
+  document.body.dataset.mode = mode;
+  ui.modeTerminal.checked = mode === 'terminal';
+  ui.modeOneShot.checked = mode === 'one-shot';
+  if (mode === 'terminal') void programTerminal().catch(() => {});
+}
+
+for (const radio of [ui.modeTerminal, ui.modeOneShot]) {
+  radio.addEventListener('change', () => {
+    if (!radio.checked) return;
+    applyMode(radio.value === 'one-shot' ? 'one-shot' : 'terminal');
+    persist();
+  });
+}
+applyMode(state.mode);
+
 ui.run.addEventListener('click', () => void run());
 ui.cancel.addEventListener('click', cancel);
+ui.stop.addEventListener('click', stop);
 document.addEventListener('keydown', (event) => {
   if (event.defaultPrevented) return;
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
@@ -251,6 +367,8 @@ document.addEventListener('keydown', (event) => {
     void run();
   } else if (event.key === 'Escape' && running) {
     cancel();
+  } else if (event.key === 'Escape' && live) {
+    stop();
   }
 });
 

@@ -1,6 +1,7 @@
 import { classifyExecution, type ExecuteResponse, type Stage } from '@repo/runner-api';
 import { describe, expect, it } from 'vitest';
-import { describeOutcome, formatBytes, formatDuration, formatUsage } from './outcome.ts';
+import { describeOutcome, describeSessionEnd, formatBytes, formatDuration, formatUsage } from './outcome.ts';
+import type { SessionEnd, StageExit } from './session.ts';
 
 function stage(over: Partial<Stage> = {}): Stage {
   return {
@@ -125,5 +126,93 @@ describe('formatting', () => {
   it('leaves out what the server could not measure', () => {
     expect(formatUsage(stage())).toBe('wall 55 ms · CPU 40 ms · memory 9.0 MiB');
     expect(formatUsage(stage({ cpu_time: null, memory: null }))).toBe('wall 55 ms');
+  });
+});
+
+describe('describeSessionEnd', () => {
+  const exit = (over: Partial<StageExit> = {}): StageExit => ({
+    stage: 'run',
+    code: 0,
+    signal: null,
+    status: null,
+    message: null,
+    cpu_time: 40,
+    wall_time: 55,
+    memory: 9 * 1024 * 1024,
+    ...over,
+  });
+  const ended = (over: Partial<SessionEnd> = {}): SessionEnd => ({
+    opened: true,
+    exits: [exit()],
+    error: null,
+    code: 4999,
+    ...over,
+  });
+  const usage = 'wall 55 ms · CPU 40 ms · memory 9.0 MiB';
+
+  it('reads the last exit as the one-shot answer is read', () => {
+    expect(describeSessionEnd(ended(), false)).toEqual({
+      tone: 'ok',
+      title: 'Finished',
+      detail: 'exit code 0',
+      usage,
+      alert: null,
+    });
+    const flood = exit({
+      code: null,
+      signal: 'SIGKILL',
+      status: 'OL',
+      message: 'stdout exceeded its limit of 65536 bytes',
+    });
+    expect(describeSessionEnd(ended({ exits: [flood] }), false)).toMatchObject({
+      tone: 'limit',
+      title: 'Output limit exceeded (stdout cut at 64 KiB)',
+    });
+  });
+
+  it('names a failed compile (no run stage followed)', () => {
+    const compile = exit({ stage: 'compile', code: 1, status: 'RE', message: 'exited with code 1' });
+    expect(describeSessionEnd(ended({ exits: [compile] }), false)).toMatchObject({
+      tone: 'error',
+      title: 'Compilation failed (compiler exit code 1)',
+      usage,
+    });
+  });
+
+  it('says "Stopped" when the person stopped it, unless the program had already ended by itself', () => {
+    const killed = exit({ code: null, signal: 'SIGKILL', status: 'XX', message: 'internal error' });
+    expect(describeSessionEnd(ended({ exits: [killed] }), true)).toEqual({
+      tone: 'idle',
+      title: 'Stopped',
+      detail: 'signal SIGKILL',
+      usage,
+      alert: null,
+    });
+    expect(describeSessionEnd(ended({ exits: [], code: 1000 }), true)).toMatchObject({ title: 'Stopped', detail: '' });
+    expect(describeSessionEnd(ended(), true)).toMatchObject({ title: 'Finished' });
+  });
+
+  it("shows the server's error, and what went wrong with the connection", () => {
+    expect(
+      describeSessionEnd(ended({ exits: [], error: 'python-9.9.9 runtime is unknown', code: 4002 }), false),
+    ).toEqual({
+      tone: 'error',
+      title: 'Not run',
+      detail: '',
+      usage: '',
+      alert: 'The server ended the session: python-9.9.9 runtime is unknown',
+    });
+    expect(describeSessionEnd(ended({ error: 'the session was idle for 60 s', code: 4002 }), false)).toMatchObject({
+      title: 'Ended by the server',
+    });
+    expect(describeSessionEnd(ended({ opened: false, exits: [], code: 1006 }), false)).toMatchObject({
+      title: 'Not run',
+      alert: expect.stringMatching(/^Could not open an interactive session: .*busy/),
+    });
+    const compiled = exit({ stage: 'compile' });
+    expect(describeSessionEnd(ended({ exits: [compiled], code: 1006 }), false)).toMatchObject({
+      title: 'Connection lost',
+      alert: 'The connection to the server closed (code 1006) before the program ended.',
+    });
   });
 });

@@ -1,16 +1,20 @@
-/** What survives a reload: the chosen language, each language's code, stdin and args. */
+/** How Run runs the program: in the terminal over a WebSocket (interactive), or once with the stdin box. */
+export type RunMode = 'terminal' | 'one-shot';
+
+/** What survives a reload: the chosen language, each language's code, stdin and args, and the run mode. */
 export interface SavedState {
   language: string | null;
   version: string | null;
   code: Record<string, string>;
   stdin: string;
   args: string;
+  mode: RunMode;
 }
 
 const KEY = 'runner-web:v1';
 
 export function emptyState(): SavedState {
-  return { language: null, version: null, code: {}, stdin: '', args: '' };
+  return { language: null, version: null, code: {}, stdin: '', args: '', mode: 'terminal' };
 }
 
 /** The saved state, or an empty one when there is none or it is unreadable (storage off, or another shape). */
@@ -29,6 +33,7 @@ export function loadState(storage: Storage | undefined = globalThis.localStorage
       code,
       stdin: typeof value.stdin === 'string' ? value.stdin : '',
       args: typeof value.args === 'string' ? value.args : '',
+      mode: value.mode === 'one-shot' ? 'one-shot' : 'terminal',
     };
   } catch {
     return emptyState();
