@@ -15,6 +15,15 @@ import {
 } from '@repo/runner-api';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, exitCodeTable, outcomeOf } from './exit-codes.ts';
+import {
+  ConnectionLostError,
+  InterruptedError,
+  OutputClosedError,
+  runInteractive,
+  SessionEndedError,
+  SessionRefusedError,
+  type SignalSource,
+} from './interactive.ts';
 import { guessLanguage, languageByExtension, UnknownExtensionError } from './languages.ts';
 import { OptionValueError, parseBytes, parseMilliseconds } from './units.ts';
 
@@ -26,6 +35,8 @@ export interface CliIO {
   stdin: Readable;
   /** Aborts the request in flight (Ctrl-C). */
   signal?: AbortSignal;
+  /** The signals sent to runner, which `run -i` forwards to the program (else `signal` ends the session). */
+  signals?: SignalSource;
 }
 
 /** A usage problem found by our own checks (not commander's): exit code 2 with this message. */
@@ -48,6 +59,7 @@ interface RunOptions {
   memory?: number;
   compileTimeout?: number;
   compileMemory?: number;
+  interactive?: boolean;
 }
 
 function argParser<T>(parse: (option: string, value: string) => T, option: string) {
@@ -127,6 +139,15 @@ function describeError(error: unknown, url: string): { line: string; exitCode: n
     };
   }
   if (error instanceof RunnerProtocolError) return { line: error.message, exitCode: ExitCode.serverError };
+  if (error instanceof SessionRefusedError) {
+    return { line: `the server refused the session: ${error.message}`, exitCode: ExitCode.refused };
+  }
+  if (error instanceof SessionEndedError) {
+    return { line: error.message, exitCode: error.idle ? ExitCode.timeLimit : ExitCode.serverError };
+  }
+  if (error instanceof ConnectionLostError) return { line: error.message, exitCode: ExitCode.unreachable };
+  if (error instanceof InterruptedError) return { line: error.message, exitCode: error.exitCode };
+  if (error instanceof OutputClosedError) return { line: error.message, exitCode: error.exitCode };
   return null;
 }
 
@@ -201,6 +222,7 @@ Examples:
   runner run main.c util.c -- --verbose input.txt
   runner run sum.go --stdin numbers.txt
   echo 41 | runner run inc.py --stdin -
+  runner run -i quiz.py
 
 ${exitCodeTable}`,
     );
@@ -228,6 +250,10 @@ ${exitCodeTable}`,
     .option('-l, --language <lang>', `language or alias (default: from the main file's extension: ${extensions})`)
     .option('--lang-version <version>', 'language version: exact, a semver range, or *', '*')
     .option('--stdin <file|->', 'feed FILE to the program\'s stdin, or "-" for this stdin (default: empty stdin)')
+    .option(
+      '-i, --interactive',
+      "interactive: runner's stdin reaches the program as it comes, its output as it is written, Ctrl-C too (below)",
+    )
     .option('-t, --timeout <ms>', 'wall-time limit of the run in ms', argParser(parseMilliseconds, '--timeout'))
     .option('--cpu-time <ms>', 'CPU-time limit of the run in ms', argParser(parseMilliseconds, '--cpu-time'))
     .option(
@@ -251,19 +277,28 @@ ${exitCodeTable}`,
 Program arguments go after "--": runner run app.py -- --name world
 Limits above the server's maxima are refused; see GET /api/v2/info for them.
 
+With -i the program reads runner's own stdin as it comes: the terminal (lines reach it on Enter, Ctrl-D
+at the start of a line ends its input) or a pipe (its end ends the input). Ctrl-C, Ctrl-\\, SIGTERM and
+SIGHUP are sent to the program; the same signal again within a second, or while no program runs, ends
+runner (130 for Ctrl-C) and the session. The server's session wall-time limit applies (-t lowers it).
+Not with --stdin or --json.
+
 ${exitCodeTable}`,
     )
     .action(async (paths: string[], options: RunOptions) => {
-      const language = options.language ?? guessLanguage(paths[0] ?? '');
-      const files = await filesFor(paths);
-      let stdin: string | undefined;
-      if (options.stdin === '-') stdin = (await readAll(io.stdin)).toString('utf8');
-      else if (options.stdin !== undefined) stdin = (await readSource(options.stdin)).toString('utf8');
-      const request: ExecuteRequest = {
-        language,
+      const json = program.opts<GlobalOptions>().json;
+      if (options.interactive && options.stdin !== undefined) {
+        throw new UsageError(
+          "--stdin and -i do not go together: with -i the program reads runner's own stdin as it comes (runner run -i app.py < input.txt)",
+        );
+      }
+      if (options.interactive && json) {
+        throw new UsageError('--json and -i do not go together: with -i the output streams as the program writes it');
+      }
+      const job: Omit<ExecuteRequest, 'stdin'> = {
+        language: options.language ?? guessLanguage(paths[0] ?? ''),
         version: options.langVersion,
-        files,
-        stdin,
+        files: await filesFor(paths),
         args: programArgs,
         run_timeout: options.timeout,
         run_cpu_time: options.cpuTime,
@@ -271,8 +306,17 @@ ${exitCodeTable}`,
         compile_timeout: options.compileTimeout,
         compile_memory_limit: options.compileMemory,
       };
+      if (options.interactive) {
+        const { url, apiKey } = program.opts<GlobalOptions>();
+        exitCode = printResult(io, await runInteractive({ url, apiKey, request: job }, io));
+        return;
+      }
+      let stdin: string | undefined;
+      if (options.stdin === '-') stdin = (await readAll(io.stdin)).toString('utf8');
+      else if (options.stdin !== undefined) stdin = (await readSource(options.stdin)).toString('utf8');
+      const request: ExecuteRequest = { ...job, stdin };
       const response = await clientFor().execute(request, { signal: io.signal });
-      if (program.opts<GlobalOptions>().json) {
+      if (json) {
         io.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
         exitCode = outcomeOf(response).exitCode;
       } else {
