@@ -8,30 +8,28 @@ import type { MiddlewareHandler } from 'hono';
 import { accepts } from 'hono/accepts';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { HTTPException } from 'hono/http-exception';
 import type { Registry } from 'prom-client';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Config } from './config.ts';
-import { BadFilesError } from './executor.ts';
+import { ClientError, type RejectionReason } from './errors.ts';
 import { notFoundOrWrongMethod } from './http/allowed-methods.ts';
 import { apiKeys } from './http/auth.ts';
-import { ApiError, errorResponse } from './http/errors.ts';
+import { type ErrorShape, errorAnswers, messageShape, v1Shape } from './http/errors.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { createUpgrades, type Upgrades } from './http/upgrade.ts';
-import { UnknownRuntimeError } from './languages.ts';
-import { OutOfBoundsError } from './limits.ts';
-import { PoolBusyError, PoolClosedError } from './pool.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { v1Routes } from './routes/v1.ts';
 import { packagesAreReadOnly, v2Routes } from './routes/v2.ts';
-import type { Runner } from './runner.ts';
+import type { RunnerApi } from './runner.ts';
 import { PhaseTimer, type TimingVariables } from './timing.ts';
 
 export const maxBodyBytes = 1024 * 1024;
 
+type AppEnv = { Variables: RequestLogVariables & TimingVariables };
+
 export interface AppDependencies {
   config: Config;
-  runner: Runner;
+  runner: RunnerApi;
   logger: Logger;
   registry: Registry;
   /** Where WebSocket upgrades come in (main.ts attaches it to the server); tests of the app alone need none. */
@@ -69,10 +67,14 @@ function notBuiltPage(webRoot: string): string {
   ].join('\n');
 }
 
-/** The HTTP app of code-runner, built from its dependencies; it never listens (main.ts does). */
+/**
+ * The HTTP app of code-runner, built from its dependencies; it never listens (main.ts does). Each API (v1,
+ * Piston's v2) is a sub-app with its own error shape, written by its own onError and its own not-found
+ * answer; the app's own paths (health, metrics, docs, the page) answer errors in the `{"message"}` shape.
+ */
 export function createApp(deps: AppDependencies) {
   const { config, runner, logger, registry } = deps;
-  const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>();
+  const app = new OpenAPIHono<AppEnv>();
 
   app.use('*', requestLog(logger));
   if (config.SERVER_TIMING) {
@@ -102,32 +104,58 @@ export function createApp(deps: AppDependencies) {
       maxAge: 600,
     }),
   );
-  if (config.RUNNER_API_KEYS?.length) app.use('/api/*', apiKeys({ keys: config.RUNNER_API_KEYS }));
-  if (config.RATE_LIMIT_PER_MINUTE > 0) app.use('/api/*', rateLimit({ perMinute: config.RATE_LIMIT_PER_MINUTE }));
-  app.use('/api/*', jsonWhateverTheContentType);
-  app.use(
-    '/api/*',
+
+  // What every API checks before its routes, each throwing a ClientError that the API writes in its shape.
+  // One rate limiter for all: a client's budget is the same whichever API it calls.
+  const guards: MiddlewareHandler[] = [];
+  if (config.RUNNER_API_KEYS?.length) guards.push(apiKeys({ keys: config.RUNNER_API_KEYS }));
+  if (config.RATE_LIMIT_PER_MINUTE > 0) guards.push(rateLimit({ perMinute: config.RATE_LIMIT_PER_MINUTE }));
+  guards.push(
+    jsonWhateverTheContentType,
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: (c) => {
-        runner.metrics.rejected.inc({ reason: 'too large' });
-        return errorResponse(c, 413, `the body is larger than ${maxBodyBytes} bytes (1 MiB)`);
+      onError: () => {
+        throw new ClientError(413, `the body is larger than ${maxBodyBytes} bytes (1 MiB)`, { reason: 'too large' });
       },
     }),
   );
+  const reject = (reason: RejectionReason) => runner.reject(reason);
 
-  app.route('/api/v1', v1Routes({ runner, logSource: config.LOG_SOURCE }));
-  app.route('/api/v2', v2Routes({ runner, logSource: config.LOG_SOURCE }));
+  /** An API as a sub-app: the guards, its routes, then its answers to unknown paths and to every error, in `shape`. */
+  const api = (shape: ErrorShape, mount: (sub: OpenAPIHono<AppEnv>) => void, reasons?: Record<string, string>) => {
+    const sub = new OpenAPIHono<AppEnv>();
+    for (const guard of guards) sub.use('*', guard);
+    mount(sub);
+    // Which paths exist and with which methods is asked of the whole app (the 405's Allow).
+    sub.all('*', notFoundOrWrongMethod(app, { shape, reasons }));
+    return sub.onError(errorAnswers({ shape, logger, reject }));
+  };
+
+  app.route(
+    '/api/v1',
+    api(v1Shape, (v1) => v1.route('/', v1Routes({ runner, logSource: config.LOG_SOURCE }))),
+  );
   app.route(
     '/api/v2',
-    connectRoutes({
-      runner,
-      logger,
-      upgrades: deps.upgrades ?? createUpgrades({ maxPayload: maxBodyBytes }),
-      runTimeoutMs: config.SESSION_RUN_TIMEOUT_MS,
-      idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MS,
-    }),
+    api(
+      messageShape,
+      (v2) =>
+        v2.route('/', v2Routes({ runner, logSource: config.LOG_SOURCE })).route(
+          '/',
+          connectRoutes({
+            runner,
+            logger,
+            upgrades: deps.upgrades ?? createUpgrades({ maxPayload: maxBodyBytes }),
+            runTimeoutMs: config.SESSION_RUN_TIMEOUT_MS,
+            idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MS,
+          }),
+        ),
+      { '/api/v2/packages': packagesAreReadOnly },
+    ),
   );
+  // Other paths under /api go through the same guards before their 404: registered after the APIs, these run
+  // only where no API answered.
+  for (const guard of guards) app.use('/api/*', guard);
   app.route('/', healthRoutes({ registry, readiness: () => runner.readiness(), liveness: () => runner.liveness() }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
@@ -168,31 +196,7 @@ export function createApp(deps: AppDependencies) {
     return next();
   });
 
-  app.notFound(notFoundOrWrongMethod(app, { reasons: { '/api/v2/packages': packagesAreReadOnly } }));
-
-  app.onError((error, c) => {
-    if (error instanceof UnknownRuntimeError || error instanceof OutOfBoundsError || error instanceof BadFilesError) {
-      runner.metrics.rejected.inc({ reason: 'invalid' });
-      return errorResponse(c, 400, error.message);
-    }
-    if (error instanceof PoolBusyError) {
-      runner.metrics.rejected.inc({ reason: 'busy' });
-      return errorResponse(c, 503, error.message, { 'Retry-After': String(error.retryAfterSeconds) });
-    }
-    if (error instanceof PoolClosedError) return errorResponse(c, 503, error.message, { 'Retry-After': '5' });
-    if (error instanceof ApiError) return errorResponse(c, error.status, error.message, error.headers);
-    if (error instanceof HTTPException) {
-      if (error.status === 400 && /malformed json/i.test(error.message)) {
-        return errorResponse(c, 400, 'the body is not valid JSON');
-      }
-      return errorResponse(c, error.status, error.message);
-    }
-    if (c.req.raw.signal.aborted) {
-      // The client went away: nobody reads this answer.
-      return errorResponse(c, 499 as 400, 'the client closed the request');
-    }
-    (c.var.logger ?? logger).error({ err: error }, 'unhandled error');
-    return errorResponse(c, 500, 'internal error');
-  });
+  app.notFound(notFoundOrWrongMethod(app));
+  app.onError(errorAnswers({ shape: messageShape, logger, reject }));
   return app;
 }

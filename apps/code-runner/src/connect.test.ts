@@ -164,6 +164,17 @@ describe('interactive sessions (WebSocket /api/v2/connect, Piston protocol)', ()
     s.send({ type: 'signal', signal: 'SIGINT' });
     expect(await s.waitFor((m) => m.type === 'exit')).toMatchObject({ code: 3 });
     expect(s.text()).toBe('ready\ncaught SIGINT\n');
+
+    // SIGKILL too: the program is killed, and says so (SG), not a failure of the sandbox.
+    const killed = await connect(server);
+    killed.send(python('import time\nprint("ready", flush=True)\ntime.sleep(30)'));
+    await killed.waitFor(() => killed.text() === 'ready\n');
+    killed.send({ type: 'signal', signal: 'SIGKILL' });
+    expect(await killed.waitFor((m) => m.type === 'exit')).toMatchObject({
+      code: null,
+      signal: 'SIGKILL',
+      status: 'SG',
+    });
   });
 
   it('caps output as /execute does: a flood ends with OL and says why', async () => {

@@ -4,14 +4,18 @@ import type { ExecuteFile } from '@repo/runner-api';
 import type { RunningProgram, RunResult, Sandbox, StdinSource } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { CompileCache, type CompileOutcome } from './compile-cache.ts';
+import { ClientError } from './errors.ts';
 import { expandArgv, expandEnv, type LanguageRuntime } from './languages.ts';
 import type { StageLimits } from './limits.ts';
 import type { Lease, Pool } from './pool.ts';
 import type { PhaseTimer } from './timing.ts';
 
 /** The files of a request cannot be used as they are; the message says why. */
-export class BadFilesError extends Error {
+export class BadFilesError extends ClientError {
   override name = 'BadFilesError';
+  constructor(message: string) {
+    super(400, message, { reason: 'invalid' });
+  }
 }
 
 export interface PreparedFile {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type ArgvTemplate, type Language, languages, type Runtime, type VersionProbe } from '@repo/languages';
 import { findExecutable } from '@repo/sandbox';
 import semver from 'semver';
+import { ClientError } from './errors.ts';
 
 /**
  * One runtime of one language of the manifest (`@repo/languages`), flattened: what the server resolves
@@ -211,8 +212,11 @@ export async function detectLanguages(
 }
 
 /** Thrown when no runtime matches; the message is the API's. */
-export class UnknownRuntimeError extends Error {
+export class UnknownRuntimeError extends ClientError {
   override name = 'UnknownRuntimeError';
+  constructor(message: string) {
+    super(400, message, { reason: 'invalid' });
+  }
 }
 
 /** The runtime for a v2 language (name or alias) and version (exact, semver range or `*`). */

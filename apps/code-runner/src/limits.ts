@@ -2,16 +2,17 @@ import type { LimitSet } from '@repo/runner-api';
 import type { RunLimits } from '@repo/sandbox';
 import { limitBounds } from '@repo/sandbox/limits';
 import type { Config } from './config.ts';
+import { ClientError } from './errors.ts';
 
 /**
  * A request asks for more or less than the server and its sandbox accept (a limit, too many arguments, a file
  * too large); the message names the field and the values allowed.
  */
-export class OutOfBoundsError extends Error {
+export class OutOfBoundsError extends ClientError {
   override name = 'OutOfBoundsError';
   readonly field: string;
   constructor(field: string, message: string) {
-    super(message);
+    super(400, message, { reason: 'invalid' });
     this.field = field;
   }
 }

@@ -5,24 +5,25 @@ import { createLogger, createRegistry } from '@repo/service';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { createHarness, type Harness } from '../test/harness.ts';
+import type { FakeRunner } from '../test/fake-runner.ts';
+import { createFakeHarness, type Harness } from '../test/harness.ts';
 import { createApp } from './app.ts';
 import { notFoundOrWrongMethod } from './http/allowed-methods.ts';
 import { packagesAreReadOnly } from './routes/v2.ts';
 
 // The rest of Piston's API surface: its package list, `GET /`'s version line, and 405 (not 404) for a known
-// path asked with the wrong method.
+// path asked with the wrong method. The routes' own answers: over a fake runner, nothing runs.
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 const axiosAccept = 'application/json, text/plain, */*';
 
-let h: Harness;
+let h: Harness<FakeRunner>;
 let webRoot: string;
 /** The app of `h`'s runner with a built web page, to tell the page from the version line. */
 let withPage: Harness['app'];
 beforeAll(async () => {
-  h = await createHarness({ NUM_RUNNERS: '1' });
+  h = createFakeHarness({ NUM_RUNNERS: '1' });
   webRoot = mkdtempSync(path.join(os.tmpdir(), 'code-runner-web-'));
   writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>code-runner</title>\n');
   withPage = createApp({

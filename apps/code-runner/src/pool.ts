@@ -1,22 +1,23 @@
 import { AcquireTimeoutError, QueueFullError, type Releasable, Semaphore } from '@repo/lock';
 import type { Box, Sandbox } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
+import { ClientError } from './errors.ts';
 
 /** Every box is busy and the wait queue is full or the wait timed out: answer 503 with Retry-After. */
-export class PoolBusyError extends Error {
+export class PoolBusyError extends ClientError {
   override name = 'PoolBusyError';
   readonly retryAfterSeconds: number;
   constructor(message: string, retryAfterSeconds: number) {
-    super(message);
+    super(503, message, { headers: { 'Retry-After': String(retryAfterSeconds) }, reason: 'busy' });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
-/** The pool was closed (the server is shutting down). */
-export class PoolClosedError extends Error {
+/** The pool was closed (the server is shutting down): 503, to be asked again elsewhere or after the restart. */
+export class PoolClosedError extends ClientError {
   override name = 'PoolClosedError';
   constructor() {
-    super('the server is shutting down');
+    super(503, 'the server is shutting down', { headers: { 'Retry-After': '5' } });
   }
 }
 

@@ -3,8 +3,9 @@ import type { LimitSet } from '@repo/runner-api';
 import { describeIsolation, type IsolationReport, Sandbox } from '@repo/sandbox';
 import type { Logger, Readiness } from '@repo/service';
 import type { Registry } from 'prom-client';
-import { CompileCache } from './compile-cache.ts';
+import { CompileCache, type CompileCacheStats } from './compile-cache.ts';
 import type { Config } from './config.ts';
+import type { RejectionReason } from './errors.ts';
 import { type ExecutionJob, type ExecutionResult, Executor } from './executor.ts';
 import { detectLanguages, type LanguageRuntime, languageTable, type MissingLanguage } from './languages.ts';
 import { maximaFromConfig } from './limits.ts';
@@ -12,12 +13,42 @@ import { createMetrics, type RunnerMetrics } from './metrics.ts';
 import { type Lease, Pool } from './pool.ts';
 import { pistonStatus } from './stage.ts';
 
-/** Everything that runs code, assembled once at start-up; the HTTP app only talks to this. */
-export interface Runner {
+/** What /api/v2/info reports of the runner: the isolation in force, the pool and its queue, the compile cache. */
+export interface RunnerInfo {
+  isolation: IsolationReport;
+  pool: { size: number; busy: number; queued: number; maxQueue: number; queueTimeoutMs: number };
+  cache: CompileCacheStats;
+}
+
+/**
+ * What the HTTP routes see of the runner: what it offers, running a job, its state, and the counts of what
+ * they refuse or hold open. Route tests give the app a small fake of it (test/fake-runner.ts).
+ */
+export interface RunnerApi {
   readonly runtimes: readonly LanguageRuntime[];
+  readonly maxima: LimitSet;
+  /** Runs one job; aborted when the request's signal or the shutdown fires. */
+  execute(job: ExecutionJob): Promise<ExecutionResult>;
+  /** A box for a job to come (an interactive session holds it from its start): bounded wait, as execute()'s. */
+  acquire(signal?: AbortSignal): Promise<Lease>;
+  /** Fires when the server shuts down. */
+  readonly shutdown: AbortSignal;
+  info(): RunnerInfo;
+  /** Counts a request refused before it ran (`code_runner_rejected_total`). */
+  reject(reason: RejectionReason): void;
+  /** An interactive session opened (it holds a box until it ends). */
+  sessionOpened(): void;
+  /** An interactive session ended, with its WebSocket close code. */
+  sessionEnded(closeCode: number): void;
+  readiness(): Readiness;
+  /** Not alive once the sandbox failed `livenessFailures` self-tests in a row: only a restart can help. */
+  liveness(): Readiness;
+}
+
+/** Everything that runs code, assembled once at start-up; the HTTP app sees only its RunnerApi. */
+export interface Runner extends RunnerApi {
   readonly missing: readonly MissingLanguage[];
   readonly isolation: IsolationReport;
-  readonly maxima: LimitSet;
   /** The host uids the boxes' programs run as (when root), including the self-test box. */
   readonly boxUids: { first: number; last: number } | null;
   /** Host pids of the warm boxes' own processes (box uids too, alive between runs; none on the cold path). */
@@ -25,15 +56,6 @@ export interface Runner {
   readonly pool: Pool;
   readonly cache: CompileCache;
   readonly metrics: RunnerMetrics;
-  /** Runs one job; aborted when the request's signal or the shutdown fires. */
-  execute(job: ExecutionJob): Promise<ExecutionResult>;
-  /** A box for a job to come (an interactive session holds it from its start): bounded wait, as execute()'s. */
-  acquire(signal?: AbortSignal): Promise<Lease>;
-  /** Fires when the server shuts down. */
-  readonly shutdown: AbortSignal;
-  readiness(): Readiness;
-  /** Not alive once the sandbox failed `livenessFailures` self-tests in a row: only a restart can help. */
-  liveness(): Readiness;
   /** Aborts runs in flight, destroys the boxes, removes the cache and cgroups. */
   close(): Promise<void>;
 }
@@ -172,6 +194,23 @@ export async function createRunner(options: CreateRunnerOptions): Promise<Runner
     metrics,
     acquire: (signal) => pool.acquire(signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal),
     shutdown: shutdown.signal,
+    info: () => ({
+      isolation: sandbox.isolation,
+      pool: {
+        size: pool.size,
+        busy: pool.busy,
+        queued: pool.queued,
+        maxQueue: pool.maxQueue,
+        queueTimeoutMs: pool.queueTimeoutMs,
+      },
+      cache: cache.stats(),
+    }),
+    reject: (reason) => metrics.rejected.inc({ reason }),
+    sessionOpened: () => metrics.sessions.inc(),
+    sessionEnded(closeCode) {
+      metrics.sessions.dec();
+      metrics.sessionsEnded.inc({ code: String(closeCode) });
+    },
     async execute(job) {
       const language = job.runtime.spec.name;
       const signal = job.signal ? AbortSignal.any([job.signal, shutdown.signal]) : shutdown.signal;

@@ -6,10 +6,11 @@ import { createLogger, createRegistry } from '@repo/service';
 import { createApp } from '../src/app.ts';
 import { type Config, readConfig } from '../src/config.ts';
 import { createRunner, type Runner } from '../src/runner.ts';
+import { createFakeRunner, type FakeRunner, type FakeRunnerOptions } from './fake-runner.ts';
 
-export interface Harness {
+export interface Harness<R = Runner> {
   app: ReturnType<typeof createApp>;
-  runner: Runner;
+  runner: R;
   config: Config;
   /** POST a JSON value (or a raw string body) and return status, headers and parsed body. */
   post(url: string, body: unknown, init?: { raw?: boolean; headers?: Record<string, string> }): Promise<Answer>;
@@ -46,8 +47,31 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const logger = createLogger({ name: 'code-runner-test', level: config.LOG_LEVEL });
   const registry = createRegistry();
   const runner = await createRunner({ config, logger, registry, selfTestIntervalMs: 0 });
-  const app = createApp({ config, runner, logger, registry });
-  const harness: Harness = {
+  return harnessOf(config, runner, createApp({ config, runner, logger, registry }), async () => {
+    await runner.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+}
+
+/** The app over a fake runner (no sandbox, nothing runs): for the routes' own answers, in milliseconds. */
+export function createFakeHarness(
+  env: Record<string, string> = {},
+  options: FakeRunnerOptions = {},
+): Harness<FakeRunner> {
+  const config = readConfig({ NUM_RUNNERS: '2', WORK_DIR: os.tmpdir(), LOG_LEVEL: 'silent', ...env });
+  const logger = createLogger({ name: 'code-runner-test', level: config.LOG_LEVEL });
+  const runner = createFakeRunner(config, options);
+  const app = createApp({ config, runner, logger, registry: createRegistry() });
+  return harnessOf(config, runner, app, () => runner.close());
+}
+
+function harnessOf<R>(
+  config: Config,
+  runner: R,
+  app: ReturnType<typeof createApp>,
+  close: () => Promise<void>,
+): Harness<R> {
+  const harness: Harness<R> = {
     app,
     runner,
     config,
@@ -68,10 +92,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       if (res.status !== 200) throw new Error(`execute answered ${res.status}: ${res.text}`);
       return res.body as ExecuteResponse;
     },
-    async close() {
-      await runner.close();
-      rmSync(workDir, { recursive: true, force: true });
-    },
+    close,
   };
   return harness;
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { METHOD_NAME_ALL, type Router } from 'hono/router';
 import type { RouterRoute } from 'hono/types';
-import { errorResponse } from './errors.ts';
+import { type ErrorShape, messageShape, refusal } from './errors.ts';
 
 /** What of a Hono app tells which paths exist: its routes and the router built from them. */
 export interface RoutedApp {
@@ -12,6 +12,8 @@ export interface RoutedApp {
 export interface NotFoundOrWrongMethodOptions {
   /** Why a path refuses the methods it does not accept, by route path (`/api/v2/packages`). */
   reasons?: Record<string, string>;
+  /** The error shape of the API that answers (default `{"message": "..."}`). */
+  shape?: ErrorShape;
 }
 
 const methodOrder = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -53,23 +55,25 @@ export function allowedMethods(app: RoutedApp, path: string): { methods: string[
 }
 
 /**
- * The app's not-found handler. A known path asked with a method it does not accept answers 405 with `Allow`
- * (RFC 9110 §15.5.6), in the error shape of the path's API; OPTIONS there answers 204 with `Allow`; anything
- * else is 404. Read from the routes at request time, so routes registered later are covered too.
+ * A not-found handler: a known path asked with a method it does not accept answers 405 with `Allow`
+ * (RFC 9110 §15.5.6) in `shape`; OPTIONS there answers 204 with `Allow`; anything else is 404. Which paths
+ * exist is read from `app` (the whole server's, so that an API's sub-app sees every route) at request time,
+ * so routes registered later are covered too.
  */
 export function notFoundOrWrongMethod(app: RoutedApp, options: NotFoundOrWrongMethodOptions = {}) {
+  const shape = options.shape ?? messageShape;
   return function notFoundOrWrongMethod(c: Context): Response {
     const { method, path } = c.req;
     const allowed = allowedMethods(app, path);
     const allow = allowed.methods.join(', ');
     if (method === 'OPTIONS' && allowed.methods.length > 0) return c.body(null, 204, { Allow: allow });
     if (allowed.methods.length === 0 || allowed.methods.includes(method)) {
-      return errorResponse(c, 404, `no route for ${method} ${path}`);
+      return refusal(c, shape, 404, `no route for ${method} ${path}`);
     }
     const reason = allowed.routes.map((route) => options.reasons?.[route]).find((text) => text !== undefined);
     const message = reason
       ? `${method} ${path} is not allowed: ${reason}`
       : `${method} ${path} is not allowed; it accepts ${allow}`;
-    return errorResponse(c, 405, message, { Allow: allow });
+    return refusal(c, shape, 405, message, { Allow: allow });
   };
 }

@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
+import { ClientError } from '../errors.ts';
 import { requestApiKey } from './auth.ts';
-import { errorResponse } from './errors.ts';
 
 export interface RateLimitOptions {
   /** Requests per client per minute. */
@@ -23,7 +23,7 @@ export function clientKey(c: Context): string {
 
 /**
  * A fixed one-minute window per client with the IETF draft headers (RateLimit-Limit, -Remaining, -Reset,
- * RateLimit-Policy); past the limit 429 with Retry-After. All windows start together, so the whole table is
+ * RateLimit-Policy); past the limit a 429 ClientError with Retry-After. All windows start together, so the whole table is
  * dropped when a minute ends and never grows past one minute's clients.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
@@ -49,9 +49,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       'RateLimit-Policy': `${limit};w=60`,
     };
     if (used > limit) {
-      return errorResponse(c, 429, `rate limit of ${limit} requests per minute exceeded; retry in ${reset} s`, {
-        ...headers,
-        'Retry-After': String(reset),
+      throw new ClientError(429, `rate limit of ${limit} requests per minute exceeded; retry in ${reset} s`, {
+        headers: { ...headers, 'Retry-After': String(reset) },
+        reason: 'rate limited',
       });
     }
     await next();

@@ -10,13 +10,14 @@ import type { RunResult } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { Hono } from 'hono';
 import type { RawData, WebSocket } from 'ws';
-import { BadFilesError, prepareFiles, type StageEvents } from '../executor.ts';
-import { describeIssues, errorResponse } from '../http/errors.ts';
+import { ClientError } from '../errors.ts';
+import { prepareFiles, type StageEvents } from '../executor.ts';
+import { describeIssues } from '../http/errors.ts';
 import type { Upgrades } from '../http/upgrade.ts';
-import { findRuntime, UnknownRuntimeError } from '../languages.ts';
-import { OutOfBoundsError, resolveLimits } from '../limits.ts';
-import type { Lease } from '../pool.ts';
-import type { Runner } from '../runner.ts';
+import { findRuntime } from '../languages.ts';
+import { resolveLimits } from '../limits.ts';
+import { type Lease, PoolClosedError } from '../pool.ts';
+import type { RunnerApi } from '../runner.ts';
 import { toStage } from '../stage.ts';
 import { checkExecution, executeRequestSchema } from './request-bounds.ts';
 
@@ -38,7 +39,7 @@ export const initTimeoutMs = 1000;
 const stdinBufferBytes = 64 * 1024;
 
 export interface ConnectDependencies {
-  runner: Runner;
+  runner: RunnerApi;
   upgrades: Upgrades;
   logger: Logger;
   /** The wall-time limit of a session's run stage and its maximum. */
@@ -49,15 +50,15 @@ export interface ConnectDependencies {
 const message =
   "GET /api/v2/connect is a WebSocket endpoint (Piston's interactive protocol): connect with a WebSocket client, e.g. ws://<host>/api/v2/connect, and send an init message";
 
-/** `/api/v2/connect`, mounted beside the other v2 routes. */
+/** `/api/v2/connect`, mounted beside the other v2 routes (and answering plain HTTP in their error shape). */
 export function connectRoutes(deps: ConnectDependencies) {
   const { runner, upgrades } = deps;
   // A session's run waits for a person: its wall time has a limit of its own; every other limit is /execute's.
   const maxima: LimitSet = { ...runner.maxima, run_timeout: deps.runTimeoutMs };
   const schema = executeRequestSchema(maxima);
   return new Hono().get('/connect', async (c) => {
-    if (!upgrades.wanted(c)) return errorResponse(c, 426, message, { Upgrade: 'websocket' });
-    // The session holds its box from the start: a full pool answers the upgrade with 503 (app.onError).
+    if (!upgrades.wanted(c)) throw new ClientError(426, message, { headers: { Upgrade: 'websocket' } });
+    // The session holds its box from the start: a full pool answers the upgrade with 503 (PoolBusyError).
     const lease = await runner.acquire(c.req.raw.signal);
     return upgrades.accept(c, {
       open: (socket) => new Session(socket, lease, { ...deps, maxima, schema }).start(),
@@ -94,7 +95,7 @@ class Session {
 
   start(): void {
     const { runner } = this.#parts;
-    runner.metrics.sessions.inc();
+    runner.sessionOpened();
     this.#socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
     this.#socket.on('error', () => {}); // a broken connection closes (below)
     this.#socket.once('close', (code) => this.#closed(code));
@@ -142,7 +143,7 @@ class Session {
     const parsed = schema.safeParse(fields);
     if (!parsed.success) return this.#fail(describeIssues(parsed.error));
     const body = parsed.data;
-    let job: Parameters<Runner['execute']>[0];
+    let job: Parameters<RunnerApi['execute']>[0];
     try {
       const runtime = findRuntime(runner.runtimes, body.language, body.version ?? '*');
       const files = prepareFiles(runtime, body.files);
@@ -156,9 +157,7 @@ class Session {
       });
       job = { runtime, files, args, stdin: this.#stdin, limits: resolveLimits(body, maxima) };
     } catch (error) {
-      if (error instanceof UnknownRuntimeError || error instanceof OutOfBoundsError || error instanceof BadFilesError) {
-        return this.#fail(error.message);
-      }
+      if (error instanceof ClientError) return this.#fail(error.message);
       this.#parts.logger.error({ err: error }, 'interactive session: init failed');
       return this.#fail('internal error');
     }
@@ -170,7 +169,7 @@ class Session {
       (error: Error) => {
         if (this.#state === 'done') return;
         this.#parts.logger.error({ err: error }, 'interactive session failed');
-        this.#fail(error.name === 'PoolClosedError' ? error.message : 'internal error');
+        this.#fail(error instanceof PoolClosedError ? error.message : 'internal error');
       },
     );
   }
@@ -259,9 +258,7 @@ class Session {
   #closed(code: number): void {
     this.#state = 'done';
     this.#finish();
-    const { metrics } = this.#parts.runner;
-    metrics.sessions.dec();
-    metrics.sessionsEnded.inc({ code: String(this.#closeCode ?? code) });
+    this.#parts.runner.sessionEnded(this.#closeCode ?? code);
   }
 
   #finish(): void {

@@ -7,12 +7,13 @@ import {
   RunV1ResponseSchema,
 } from '@repo/runner-api';
 import type { RequestLogVariables } from '@repo/service';
+import { ClientError } from '../errors.ts';
 import type { ExecutionResult } from '../executor.ts';
 import { prepareFiles } from '../executor.ts';
 import { describeIssues } from '../http/errors.ts';
 import { findRuntimeV1 } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
-import type { Runner } from '../runner.ts';
+import type { RunnerApi } from '../runner.ts';
 import { v1Error } from '../stage.ts';
 import type { TimingVariables } from '../timing.ts';
 import { checkExecution, type ExecutionPlan } from './request-bounds.ts';
@@ -57,12 +58,12 @@ export function toRunV1Response(result: ExecutionResult): RunV1Response {
   return { stdout: run.stdout, stderr: run.stderr, error: v1Error(run) };
 }
 
-/** `/api/v1`: the original API (`{"error": "..."}` on failure). */
-export function v1Routes(deps: { runner: Runner; logSource: boolean }) {
+/** `/api/v1`: the original API's routes (mounted with the `{"error": "..."}` shape, see app.ts). */
+export function v1Routes(deps: { runner: RunnerApi; logSource: boolean }) {
   const { runner } = deps;
   const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>({
-    defaultHook: (result, c) => {
-      if (!result.success) return c.json({ error: describeIssues(result.error) }, 400);
+    defaultHook: (result) => {
+      if (!result.success) throw new ClientError(400, describeIssues(result.error), { reason: 'invalid' });
     },
   });
   return app

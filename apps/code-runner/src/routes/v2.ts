@@ -11,11 +11,12 @@ import {
 } from '@repo/runner-api';
 import type { RequestLogVariables } from '@repo/service';
 import packageJson from '../../package.json' with { type: 'json' };
+import { ClientError } from '../errors.ts';
 import { prepareFiles } from '../executor.ts';
 import { describeIssues } from '../http/errors.ts';
 import { findRuntime, type LanguageRuntime } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
-import type { Runner } from '../runner.ts';
+import type { RunnerApi } from '../runner.ts';
 import { notRunStage, toStage } from '../stage.ts';
 import type { TimingVariables } from '../timing.ts';
 import { checkExecution, type ExecutionPlan, executeRequestSchema } from './request-bounds.ts';
@@ -108,12 +109,12 @@ export function toRuntime(runtime: LanguageRuntime): Runtime {
   return item;
 }
 
-/** `/api/v2`: Piston's API (`{"message": "..."}` on failure), its package list, and `/info`. */
-export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
+/** `/api/v2`: Piston's API, its package list, and `/info` (mounted with the `{"message": "..."}` shape, see app.ts). */
+export function v2Routes(deps: { runner: RunnerApi; logSource: boolean }) {
   const { runner } = deps;
   const app = new OpenAPIHono<{ Variables: RequestLogVariables & TimingVariables }>({
-    defaultHook: (result, c) => {
-      if (!result.success) return c.json({ message: describeIssues(result.error) }, 400);
+    defaultHook: (result) => {
+      if (!result.success) throw new ClientError(400, describeIssues(result.error), { reason: 'invalid' });
     },
   });
   for (const route of packageChangeRoutes) app.openAPIRegistry.registerPath(route);
@@ -164,8 +165,8 @@ export function v2Routes(deps: { runner: Runner; logSource: boolean }) {
       return answer;
     })
     .openapi(infoRoute, (c) => {
-      const { isolation, pool, cache, maxima } = runner;
-      const stats = cache.stats();
+      const { isolation, pool, cache: stats } = runner.info();
+      const { maxima } = runner;
       const info: InfoResponse = {
         isolation: {
           level: isolation.level,
