@@ -49,7 +49,7 @@ export const ConfigSchema = z.object({
    */
   SESSION_RUN_TIMEOUT_MS: maximum(5 * 60_000, 'wallTimeMs'),
   /** A session ends when neither side said anything for this long (no input, no output). */
-  SESSION_IDLE_TIMEOUT_MS: env.int(60_000, 1000),
+  SESSION_IDLE_TIMEOUT_MS: env.int(120_000, 1000),
   COMPILE_CACHE_BYTES: env.int(256 * MiB, 0),
   /** Per uid unless root: a root instance's directory must not stop a non-root one on the same host. */
   WORK_DIR: z

@@ -175,6 +175,12 @@ describe('interactive sessions (WebSocket /api/v2/connect, Piston protocol)', ()
       signal: 'SIGKILL',
       status: 'SG',
     });
+
+    // A signal sent right after init, before the stage runs, is kept for it (not dropped).
+    const early = await connect(server);
+    early.send(python('import time\ntime.sleep(30)'));
+    early.send({ type: 'signal', signal: 'SIGTERM' });
+    expect(await early.waitFor((m) => m.type === 'exit')).toMatchObject({ signal: 'SIGTERM', status: 'SG' });
   });
 
   it('caps output as /execute does: a flood ends with OL and says why', async () => {
@@ -275,7 +281,7 @@ describe('interactive sessions (WebSocket /api/v2/connect, Piston protocol)', ()
     const s = await connect(server);
     s.send(python('input()'));
     expect((await s.waitFor((m) => m.type === 'error', 15_000)).message).toMatch(/idle for 5 s/);
-    expect((await s.closed).code).toBe(4002);
+    expect(await s.closed).toEqual({ code: 4006, reason: 'Idle Timeout' });
   });
 });
 

@@ -349,11 +349,10 @@ export function runInteractive(options: InteractiveOptions, io: InteractiveIO): 
       const said = serverError ?? reason.toString();
       if (code === 4999) return completed();
       if (code === 4002 && runtime === null) return finish(() => reject(new SessionRefusedError(said)), false);
-      if (code === 4002) {
-        return finish(() =>
-          reject(new SessionEndedError(`the server ended the session: ${said}`, /\bidle\b/.test(said))),
-        );
-      }
+      if (code === 4002) return finish(() => reject(new SessionEndedError(`the server ended the session: ${said}`)));
+      // 4006: the server's idle limit (no input and no output for that long).
+      if (code === 4006)
+        return finish(() => reject(new SessionEndedError(`the server ended the session: ${said}`, true)));
       if (code === 1006) {
         return finish(() => reject(new ConnectionLostError(`lost the connection to code-runner at ${url}`)));
       }

@@ -30,6 +30,8 @@ export const closeCodes = {
   notInitialized: [4003, 'Not yet initialized'],
   onlyStdin: [4004, 'Can only write to stdin'],
   invalidSignal: [4005, 'Invalid signal'],
+  /** Beyond Piston's codes: neither side said anything for the idle limit (after an error message). */
+  idle: [4006, 'Idle Timeout'],
   shutdown: [1001, 'Server Shutting Down'],
 } as const satisfies Record<string, readonly [number, string]>;
 
@@ -82,6 +84,9 @@ class Session {
   readonly #stdin = new PassThrough({ highWaterMark: stdinBufferBytes });
   readonly #abort = new AbortController();
   #program: { kill(signal: NodeJS.Signals): boolean } | null = null;
+  /** A signal sent while no program runs yet (its box being prepared, it being started): given to it then. */
+  #pendingSignal: NodeJS.Signals | null = null;
+  #signalRetry: NodeJS.Timeout | undefined;
   #closeCode: number | null = null;
   #initTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
@@ -178,6 +183,7 @@ class Session {
     return {
       begin: (stage, program) => {
         this.#program = program;
+        this.#deliver();
         this.#send({ type: 'stage', stage });
       },
       output: (stream, data) => {
@@ -217,7 +223,17 @@ class Session {
     if (typeof signal !== 'string' || !Object.hasOwn(constants.signals, signal)) {
       return this.#close(closeCodes.invalidSignal);
     }
-    this.#program?.kill(signal as NodeJS.Signals);
+    this.#pendingSignal = signal as NodeJS.Signals;
+    this.#deliver();
+  }
+
+  /** Gives the pending signal to the stage's program, retrying while it is still being started. */
+  #deliver() {
+    clearTimeout(this.#signalRetry);
+    const program = this.#program;
+    if (!program || !this.#pendingSignal || this.#state === 'done') return;
+    if (program.kill(this.#pendingSignal)) this.#pendingSignal = null;
+    else this.#signalRetry = setTimeout(() => this.#deliver(), 10);
   }
 
   /** Any sign of life from either side puts off the idle end. */
@@ -226,7 +242,11 @@ class Session {
     if (this.#state === 'done') return;
     const { idleTimeoutMs } = this.#parts;
     this.#idleTimer = setTimeout(
-      () => this.#fail(`the session was idle for ${idleTimeoutMs / 1000} s (no input and no output): it ended`),
+      () =>
+        this.#end(
+          closeCodes.idle,
+          `the session was idle for ${idleTimeoutMs / 1000} s (no input and no output): it ended`,
+        ),
       idleTimeoutMs,
     );
   }
@@ -264,6 +284,7 @@ class Session {
   #finish(): void {
     clearTimeout(this.#initTimer);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#signalRetry);
     this.#parts.runner.shutdown.removeEventListener('abort', this.#onShutdown);
     this.#abort.abort(new Error('the session ended'));
     this.#stdin.destroy();
