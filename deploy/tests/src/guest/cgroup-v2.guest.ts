@@ -72,7 +72,23 @@ describe('the sandbox on cgroup v2', () => {
     await rm(workRoot, { recursive: true, force: true });
   });
 
-  it('reports level full on cgroup v2, with its cgroups under the root', () => {
+  /**
+   * The cgroups the runs of box 0 get: `box-0-N` on the cold path; on the warm path `box-0-N/run-M` beside
+   * `box-0-N/init` (the warm box's own processes), which the warm box's init clones each run into.
+   */
+  const runCgroups = () =>
+    readdirSync(base)
+      .filter((name) => name.startsWith('box-0-'))
+      .flatMap((name) => {
+        const dir = path.join(base, name);
+        if (!existsSync(path.join(dir, 'init'))) return [dir];
+        return readdirSync(dir, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory() && entry.name.startsWith('run-'))
+          .map((entry) => path.join(dir, entry.name));
+      });
+
+  it('reports level full on cgroup v2, with its cgroups under the root, and takes the warm path', () => {
+    expect(sandbox.isolation.runPath.kind, sandbox.isolation.runPath.detail).toBe('warm');
     expect(sandbox.isolation.level).toBe('full');
     expect(sandbox.isolation.cgroup).toBe('v2');
     expect(base).toMatch(/^\/sys\/fs\/cgroup\/repo-sandbox-/);
@@ -89,10 +105,7 @@ describe('the sandbox on cgroup v2', () => {
     let seen: Record<string, string> | null = null;
     for (let i = 0; i < 200 && !seen; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
-      const runs = readdirSync(base).filter((name) => name.startsWith('box-0-'));
-      const live = runs
-        .map((name) => path.join(base, name))
-        .find((dir) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8') !== '');
+      const live = runCgroups().find((dir) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8') !== '');
       if (live) {
         seen = Object.fromEntries(
           ['memory.max', 'memory.swap.max', 'pids.max'].map((file) => [
@@ -108,11 +121,12 @@ describe('the sandbox on cgroup v2', () => {
     expect(seen).toEqual({ 'memory.max': String(100 * MiB), 'memory.swap.max': '0', 'pids.max': '9' });
     expect(result.status).toBe('ok');
     // Removed in the background once the run is over.
-    for (let i = 0; i < 100 && readdirSync(base).some((name) => name.startsWith('box-0-')); i++) {
+    for (let i = 0; i < 100 && runCgroups().length > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(readdirSync(base).filter((name) => name.startsWith('box-0-'))).toEqual([]);
+    expect(runCgroups()).toEqual([]);
     await box.destroy();
+    expect(readdirSync(base).filter((name) => name.startsWith('box-0-'))).toEqual([]);
   });
 
   it('measures the peak memory of a run from memory.peak', async () => {

@@ -113,7 +113,9 @@ export async function chownJoinFilesAsync(dir: string, uid: number): Promise<voi
 }
 
 export async function removeDir(dir: string): Promise<void> {
-  // rmdir of a cgroup can fail with EBUSY for a moment after its last process was reaped.
+  // rmdir of a cgroup can fail with EBUSY for a moment after its last process was reaped (longer on a slow
+  // or emulated machine): retried for up to 5 s.
+  const deadline = performance.now() + 5000;
   for (let attempt = 0; ; attempt++) {
     try {
       await rmdir(dir);
@@ -121,8 +123,8 @@ export async function removeDir(dir: string): Promise<void> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || attempt >= 50) throw error;
-      await sleep(10);
+      if (code !== 'EBUSY' || performance.now() > deadline) throw error;
+      await sleep(Math.min(10 * (attempt + 1), 100));
     }
   }
 }

@@ -69,8 +69,12 @@ class V2BoxCgroup implements BoxCgroup {
           await home.killAll(5000);
           home.release();
           await this.#removals.drain();
-          await removeDir(top);
-          this.#live.delete(top);
+          try {
+            await removeDir(top);
+            this.#live.delete(top);
+          } catch {
+            // still busy (a process of the box not yet released): destroy() retries
+          }
         },
       };
     } catch (error) {
