@@ -19,13 +19,7 @@ function maximum(fallback: number, limit: keyof typeof limitBounds, min = limitB
 
 /** The environment variables of code-runner; every one optional. */
 export const ConfigSchema = z.object({
-  // 0 = any free port (tests).
-  PORT: z.coerce
-    .number({ error: 'expected a port number 0-65535' })
-    .int({ error: 'expected a port number 0-65535' })
-    .min(0, { error: 'expected a port number 0-65535' })
-    .max(65535, { error: 'expected a port number 0-65535' })
-    .default(10100),
+  PORT: env.port(10100),
   HOST: z.string().default('0.0.0.0'),
   NUM_RUNNERS: env.int(os.availableParallelism(), 1),
   QUEUE_TIMEOUT_MS: env.int(10_000, 0),

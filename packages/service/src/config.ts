@@ -30,8 +30,11 @@ export function loadConfig<Schema extends z.ZodType>(
 
 /** Environment helpers: each parses a string variable and says what it expects when it cannot. */
 export const env = {
-  /** A TCP port, 1-65535. */
-  port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  /** A TCP port to listen on, 0-65535 (0: any free port, as tests use). */
+  port: (fallback: number) => {
+    const error = 'expected a port number 0-65535';
+    return z.coerce.number({ error }).int({ error }).min(0, { error }).max(65535, { error }).default(fallback);
+  },
   /** A whole number >= min. */
   int: (fallback: number, min = 0) =>
     z.coerce

@@ -1,3 +1,4 @@
+export { requestToken, TokenSet } from './auth.ts';
 export { ConfigError, env, loadConfig } from './config.ts';
 export { createRegistry, type HealthOptions, healthRoutes, type Readiness } from './health.ts';
 export { createLogger, type Logger, newRequestId, type RequestLogVariables, requestLog } from './logger.ts';
