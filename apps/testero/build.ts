@@ -1,5 +1,7 @@
 // Bundles the server and its CPU worker into dist/ (workspace packages and dependencies included),
-// so the image needs only `node dist/main.js` and no node_modules.
+// so the image needs only `node dist/main.js` and no node_modules; and the dashboard (web/) into
+// dist/web/, which the server serves at `/`.
+import { copyFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 await build({
@@ -17,3 +19,19 @@ await build({
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
 });
+
+// Fresh each time, so no asset of an earlier build lingers in the image.
+await rm('dist/web', { recursive: true, force: true });
+await build({
+  entryPoints: ['web/dashboard.ts', 'web/dashboard.css'],
+  outdir: 'dist/web/assets',
+  entryNames: '[name]',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: ['chrome111', 'firefox115', 'safari16.4'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'info',
+});
+await copyFile('web/index.html', 'dist/web/index.html');

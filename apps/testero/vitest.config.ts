@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { packageCoverage } from '../../vitest.shared.ts';
 
-// Some tests start the real server as a child process and make it hold memory, files and CPU:
-// generous timeouts, and one file at a time so they do not fight over the machine's 2 cores.
+// Some tests start the real server as a child process and make it hold memory, files and CPU, and open
+// its dashboard in chromium: generous timeouts, and one file at a time so they do not fight over the machine's 2 cores.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'web/**/*.test.ts', 'e2e/**/*.test.ts'],
+    // The browser tests (e2e/) open the dashboard that the server serves from dist/web: built first when stale.
+    globalSetup: ['e2e/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -27,6 +27,7 @@ ENV PNPM_STORE_DIR=/pnpm-store
 COPY --from=prune /out/json/ ./
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store build-steps install .
 COPY --from=prune /out/full/ ./
+# dist/: the server's bundle, its CPU worker and the dashboard it serves at / (dist/web, from apps/testero/web).
 RUN build-steps build testero .
 RUN build-steps collect testero . /prod
 

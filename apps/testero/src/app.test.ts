@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISK_MAX_PER_SIZE, MEMORY_MAX_PER_SIZE } from '@repo/chunks';
@@ -26,6 +26,8 @@ interface Setup {
   numberToFactor?: bigint;
   /** The CPU load's worker module (a broken one, to see a failed load over HTTP). */
   workerUrl?: URL;
+  /** The built dashboard's folder. */
+  webRoot?: string;
 }
 
 async function setup(options: Setup = {}) {
@@ -57,6 +59,7 @@ async function setup(options: Setup = {}) {
     memory,
     disk,
     cpu,
+    webRoot: options.webRoot,
   });
   cleanups.push(async () => {
     await Promise.all([cpu.close(), memory.close(), disk.close()]);
@@ -438,5 +441,50 @@ describe('protocol', () => {
     expect(metrics).toContain('testero_memory_limit_bytes 536870912');
     expect(metrics).toContain('testero_cpu_load_active 0');
     expect(metrics).toContain('testero_cpu_max_millicores 2000');
+  });
+});
+
+describe('the dashboard at /', () => {
+  async function builtPage() {
+    const root = await mkdtemp(join(tmpdir(), 'testero-web-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    await mkdir(join(root, 'assets'));
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>testero</title>');
+    await writeFile(join(root, 'assets/dashboard.js'), 'console.log(1);');
+    await writeFile(join(root, 'secret.txt'), 'not served');
+    return root;
+  }
+
+  it('serves index.html at / with a strict CSP, and its assets under /assets/', async () => {
+    const { get } = await setup({ webRoot: await builtPage() });
+    const page = await get('/', { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toBe('<!doctype html><title>testero</title>');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const script = await get('/assets/dashboard.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await get('/assets/missing.js')).status).toBe(404);
+    // Only index.html and assets/: nothing else in the folder, and nothing outside it.
+    expect((await get('/secret.txt')).status).toBe(404);
+    expect((await get('/assets/..%2Fsecret.txt')).status).toBe(404);
+    expect((await get('/assets/../../package.json')).status).toBe(404);
+  });
+
+  it('says at / that the page is not built when its folder has no index.html', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'testero-web-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const { get } = await setup({ webRoot: root });
+    const page = await get('/');
+    expect(page.status).toBe(404);
+    expect(page.text).toBe(
+      'Not found: /; the dashboard is not built (pnpm --filter testero build); the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}, /api/status\n',
+    );
+    expect(page.text).not.toContain(root);
+    expect((await get('/assets/dashboard.js')).status).toBe(404);
+    const without = await setup();
+    expect((await without.get('/')).text).toBe(page.text);
   });
 });

@@ -1,6 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
 import type { PartPlan } from '@repo/chunks';
-import { healthRoutes, type Logger, type Readiness, type RequestLogVariables, requestLog } from '@repo/service';
+import {
+  healthRoutes,
+  type Logger,
+  type Readiness,
+  type RequestLogVariables,
+  requestLog,
+  requestToken,
+  TokenSet,
+} from '@repo/service';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Registry } from 'prom-client';
@@ -30,6 +40,8 @@ export interface AppDependencies {
   cgroup?: CgroupView | undefined;
   /** DATADIR, whose usage is shown as the kubelet counts it; none: null. */
   dataDir?: string | undefined;
+  /** The built dashboard (index.html and assets/), served at `/`; none: `/` says it is not built. */
+  webRoot?: string | undefined;
   /** Where the testero gauges go; main passes one with the process metrics. */
   registry?: Registry;
   readiness?: () => Readiness;
@@ -87,16 +99,13 @@ async function param(c: Ctx, name: string): Promise<string | undefined> {
   return typeof value === 'string' ? value : undefined;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
 function requireToken(token: string | undefined): MiddlewareHandler<Env> {
-  const expected = token === undefined ? undefined : digest(token);
+  const expected = token === undefined ? undefined : new TokenSet([token]);
   return async function requireTokenMiddleware(c, next) {
     if (!expected) return next();
-    const header = c.req.header('authorization') ?? '';
-    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-    // Comparing digests takes the same time whatever the given token's length or content.
-    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    const given = requestToken((name) => c.req.header(name));
+    // Compared on digests: the same time whatever the given token's length or content.
+    if (given !== undefined && expected.has(given)) return next();
     const line =
       given === undefined
         ? 'Unauthorized: this endpoint needs the header `Authorization: Bearer <token>` (the TESTERO_TOKEN of the server)'
@@ -285,6 +294,42 @@ function cpuRoutes(cpu: CpuLoad, auth: MiddlewareHandler<Env>, status: StatusRea
   return routes;
 }
 
+const NOT_FOUND_API =
+  'the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}, /api/status';
+
+// The page loads only its own script and style, and reads and writes only testero's API.
+const PAGE_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** The dashboard: index.html at `/` and its files under `/assets/`, from the built page in `webRoot`. */
+function dashboardRoutes(webRoot: string | undefined): Hono<Env> {
+  const routes = new Hono<Env>();
+  const root = webRoot === undefined ? undefined : resolve(webRoot);
+  // Checked per request, so a page built after the start is served without a restart.
+  const built = () => root !== undefined && existsSync(join(root, 'index.html'));
+  const files = root === undefined ? undefined : serveStatic<Env>({ root });
+  routes.use('/', async function pageHeaders(c, next) {
+    await next();
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) c.header(name, value);
+    c.header('Cache-Control', 'no-cache');
+  });
+  routes.use('/assets/*', async function assetHeaders(c, next) {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+  routes.get('/', async (c, next) => {
+    if (built() && files) return files(c, next);
+    // No server path in the answer: where the page was looked for is for the operator, not for every client.
+    return fail(c, 404, `Not found: /; the dashboard is not built (pnpm --filter testero build); ${NOT_FOUND_API}`);
+  });
+  routes.get('/assets/*', async (c, next) => (built() && files ? files(c, next) : next()));
+  return routes;
+}
+
 const API_PATHS = [
   ...['set', 'getdef', 'getact'].flatMap((name) => [`/api/mem/${name}`, `/api/disk/${name}`]),
   ...['load', 'stop', 'getact'].map((name) => `/api/cpu/${name}`),
@@ -305,7 +350,8 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     c.set('arrivedAt', nextRequestId());
     await next();
   });
-  app.use(requestLog(logger));
+  // The dashboard polls /api/status every second, probes and scrapes come all the time: debug level when they succeed.
+  app.use(requestLog(logger, { quietPaths: ['/api/status', '/healthz', '/readyz', '/metrics'] }));
   app.use('/api/*', async function failureDelay(c, next) {
     await next();
     if (c.res.status >= 400 && config.failureDelayMs > 0) {
@@ -325,15 +371,10 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       fail(c, 405, `Method ${c.req.method} is not allowed on ${path}; use GET or POST`, {}, { Allow: 'GET, POST' }),
     );
   }
+  app.route('/', dashboardRoutes(deps.webRoot));
   app.route('/', healthRoutes({ registry, ...(deps.readiness ? { readiness: deps.readiness } : {}) }));
 
-  app.notFound((c) =>
-    fail(
-      c,
-      404,
-      `Not found: ${c.req.path}; the API is /api/mem/{set,getdef,getact}, /api/disk/{set,getdef,getact}, /api/cpu/{load,stop,getact}, /api/status`,
-    ),
-  );
+  app.notFound((c) => fail(c, 404, `Not found: ${c.req.path}; ${NOT_FOUND_API}`));
   app.onError((error, c) => {
     if (error instanceof BadParameterError) return fail(c, 400, `Bad request: ${error.message}`);
     c.get('logger')?.error({ err: error }, 'unhandled error');

@@ -30,12 +30,7 @@ export const configSchema = z
       .default(493440589722494743501n),
     HOST: z.string().default('0.0.0.0'),
     // 0 picks a free port (tests); the port in use is logged.
-    PORT: z.coerce
-      .number({ error: 'expected a port number 0-65535' })
-      .int({ error: 'expected a port number 0-65535' })
-      .min(0, { error: 'expected a port number 0-65535' })
-      .max(65535, { error: 'expected a port number 0-65535' })
-      .default(8080),
+    PORT: env.port(8080),
     FAILURE_DELAY_MS: env.int(1000, 0),
     TESTERO_TOKEN: z.string().optional(),
     LOG_LEVEL: env.logLevel(),

@@ -1,5 +1,6 @@
 // testero: reads the environment, clears leftovers of killed instances, serves until SIGTERM/SIGINT,
 // then stops the CPU load, frees the memory and deletes its files before exiting 0.
+import { fileURLToPath } from 'node:url';
 import { DISK_MAX_PER_SIZE, MEMORY_MAX_PER_SIZE } from '@repo/chunks';
 import { ConfigError, createLogger, createRegistry, serveApp } from '@repo/service';
 import { createApp } from './app.ts';
@@ -61,6 +62,8 @@ const app = createApp({
   cpu,
   cgroup,
   dataDir: config.dataDir,
+  // dist/web/ both from src/main.ts (development, tests) and from the bundle dist/main.js (the image).
+  webRoot: fileURLToPath(new URL('../dist/web/', import.meta.url)),
   registry: createRegistry(),
   readiness: () => (stopping ? { ready: false, reason: 'shutting down' } : { ready: true }),
 });

@@ -57,4 +57,22 @@ describe('requestLog', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
     expect(createLogger({ name: 't', level: 'silent' }).level).toBe('silent');
   });
+
+  it('logs the successful requests of quiet paths at debug level, their failures as any other', async () => {
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const logger = pino({ base: null, level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const app = new Hono()
+      .use(requestLog(logger, { quietPaths: ['/status'] }))
+      .get('/status', (c) => (c.req.query('fail') ? c.text('no', 503) : c.text('ok')))
+      .get('/x', (c) => c.text('hi'));
+    await app.request('/status');
+    await app.request('/status?fail=1');
+    await app.request('/x');
+    expect(lines.map((line) => JSON.parse(line) as { level: number; path: string; status: number })).toEqual([
+      expect.objectContaining({ level: 20, path: '/status', status: 200 }),
+      expect.objectContaining({ level: 50, path: '/status', status: 503 }),
+      expect.objectContaining({ level: 30, path: '/x', status: 200 }),
+    ]);
+  });
 });

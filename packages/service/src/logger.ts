@@ -18,7 +18,17 @@ export function newRequestId(): string {
 export type RequestLogVariables = { requestId: string; logger: Logger };
 
 /** One log line per request, with a request id that is also sent back as `X-Request-Id`. */
-export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: RequestLogVariables }> {
+export function requestLog(
+  logger: Logger,
+  options: {
+    /**
+     * Paths polled all the time (probes, scrapes, a dashboard's status): their successful requests are logged at
+     * debug level, so that they do not bury the others; failures stay at info or error.
+     */
+    quietPaths?: readonly string[];
+  } = {},
+): MiddlewareHandler<{ Variables: RequestLogVariables }> {
+  const quiet = new Set(options.quietPaths ?? []);
   return async function requestLogMiddleware(c, next) {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : newRequestId();
@@ -31,6 +41,7 @@ export function requestLog(logger: Logger): MiddlewareHandler<{ Variables: Reque
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, durationMs };
     if (c.res.status >= 500) child.error(line, 'request');
+    else if (c.res.status < 400 && quiet.has(c.req.path)) child.debug(line, 'request');
     else child.info(line, 'request');
   };
 }
