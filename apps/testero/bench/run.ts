@@ -91,6 +91,14 @@ async function setAndWait(base: string, group: 'mem' | 'disk', size: number, pla
   return { seconds: (performance.now() - started) / 1000, latencies };
 }
 
+/** What the JSON getact says of the last ramp. */
+interface RampFigures {
+  outcome: 'running' | 'reached' | 'stopped' | 'failed';
+  movedBytes: string | number;
+  startedAt: string;
+  endedAt: string | null;
+}
+
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => {
   rows.push(cells.map(String));
@@ -185,6 +193,34 @@ try {
       `= ${got.toFixed(0)} millicores`,
       `error ${(((got - millicores) / millicores) * 100).toFixed(1)} % (target ±5 %)`,
     );
+  }
+
+  // How closely a ramp keeps its rate (issue 16): achieved bytes per second against asked, memory and disk.
+  for (const group of ['mem', 'disk'] as const) {
+    for (const [label, rate, size] of [
+      ['10 MiB/s', 10 * 2 ** 20, 64 * 2 ** 20],
+      ['200 MiB/s', 200 * 2 ** 20, 1024 * 2 ** 20],
+    ] as const) {
+      const set = await fetch(`${base}/api/${group}/set?size=${size}&rate=${rate}&format=json`);
+      if (set.status !== 200) throw new Error(`ramp set failed: ${set.status} ${await set.text()}`);
+      let ramp: RampFigures | undefined;
+      for (let i = 0; i < 6000; i++) {
+        ramp = ((await (await fetch(`${base}/api/${group}/getact?format=json`)).json()) as { ramp?: RampFigures }).ramp;
+        if (ramp && ramp.outcome !== 'running') break;
+        await sleep(20);
+      }
+      if (ramp?.outcome !== 'reached' || ramp.endedAt === null) {
+        throw new Error(`ramp of ${group} did not reach its target: ${JSON.stringify(ramp)}`);
+      }
+      const seconds = (Date.parse(ramp.endedAt) - Date.parse(ramp.startedAt)) / 1000;
+      const achieved = Number(ramp.movedBytes) / seconds;
+      row(
+        `${group} ramp to ${size / 2 ** 20} MiB at ${label}`,
+        `${(achieved / 2 ** 20).toFixed(1)} MiB/s achieved in ${seconds.toFixed(2)} s`,
+        `${((achieved / rate) * 100).toFixed(1)} % of the rate asked`,
+      );
+      await setAndWait(base, group, 0, 0n);
+    }
   }
 
   // Throughput of a reader.
