@@ -8,12 +8,16 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   type ExecuteRequest,
   type ExecuteResponse,
+  parseSessionMessage,
   RunnerBusyError,
   RunnerHttpError,
   RunnerProtocolError,
   RunnerUnreachableError,
+  type SessionClientMessage,
+  SessionMessageError,
+  type SessionServerMessage,
   type Stage,
-  StageSchema,
+  sessionCloseCodes,
 } from '@repo/runner-api';
 import WebSocket from 'ws';
 
@@ -91,8 +95,6 @@ const repeatWindowMs = 1000;
 /** Stdin read but not yet written to the connection; past it, runner's stdin is paused. */
 const stdinInFlightBytes = 1024 * 1024;
 
-const ExitMessageSchema = StageSchema.omit({ stdout: true, stderr: true, output: true });
-
 /** `http://host:port/base` → `ws://host:port/base/api/v2/connect`. */
 export function connectUrl(baseUrl: string): string {
   const url = new URL(`${baseUrl.replace(/\/+$/, '')}/api/v2/connect`);
@@ -168,7 +170,7 @@ export function runInteractive(options: InteractiveOptions, io: InteractiveIO): 
       settle();
     }
 
-    function send(message: Record<string, unknown>, sent?: () => void): void {
+    function send(message: SessionClientMessage, sent?: () => void): void {
       if (socket.readyState !== WebSocket.OPEN) return;
       socket.send(JSON.stringify(message), sent);
     }
@@ -241,45 +243,35 @@ export function runInteractive(options: InteractiveOptions, io: InteractiveIO): 
     }
 
     function receive(raw: WebSocket.RawData) {
-      let message: Record<string, unknown>;
+      let message: SessionServerMessage | null;
       try {
-        message = JSON.parse(raw.toString()) as Record<string, unknown>;
-      } catch {
-        return protocolError('a message that is not JSON');
+        message = parseSessionMessage(raw.toString());
+      } catch (error) {
+        if (error instanceof SessionMessageError) return protocolError(error.message);
+        throw error;
       }
-      switch (message.type) {
+      // null: a message type of a later version of the protocol, not ours to refuse.
+      switch (message?.type) {
         case 'runtime':
-          runtime = { language: String(message.language), version: String(message.version) };
+          runtime = { language: message.language, version: message.version };
           return;
         case 'stage':
-          if (message.stage !== 'compile' && message.stage !== 'run') {
-            return protocolError(`an unknown stage ${JSON.stringify(message.stage)}`);
-          }
           stage = message.stage;
           running = true;
           return;
-        case 'data': {
-          const data = typeof message.data === 'string' ? message.data : '';
-          if (message.stream !== 'stdout' && message.stream !== 'stderr') return;
-          if (stage === 'compile') compileOutput[message.stream] += data;
-          else write(message.stream === 'stdout' ? io.stdout : io.stderr, data);
+        case 'data':
+          if (stage === 'compile') compileOutput[message.stream] += message.data;
+          else write(message.stream === 'stdout' ? io.stdout : io.stderr, message.data);
           return;
-        }
         case 'exit': {
-          const parsed = ExitMessageSchema.safeParse(message);
-          if (!parsed.success || (message.stage !== 'compile' && message.stage !== 'run')) {
-            return protocolError(`an exit message that breaks the contract: ${JSON.stringify(message)}`);
-          }
-          const output = message.stage === 'compile' ? compileOutput : { stdout: '', stderr: '' };
-          exits[message.stage] = { ...output, output: output.stdout + output.stderr, ...parsed.data };
+          const { type: _type, stage: ended, ...figures } = message;
+          const output = ended === 'compile' ? compileOutput : { stdout: '', stderr: '' };
+          exits[ended] = { ...output, output: output.stdout + output.stderr, ...figures };
           running = false;
           return;
         }
         case 'error':
-          serverError = typeof message.message === 'string' ? message.message : JSON.stringify(message.message);
-          return;
-        default:
-          // Messages of later versions of the protocol are not ours to refuse.
+          serverError = message.message;
           return;
       }
     }
@@ -347,11 +339,15 @@ export function runInteractive(options: InteractiveOptions, io: InteractiveIO): 
     socket.on('close', (code, reason) => {
       if (settled) return;
       const said = serverError ?? reason.toString();
-      if (code === 4999) return completed();
-      if (code === 4002 && runtime === null) return finish(() => reject(new SessionRefusedError(said)), false);
-      if (code === 4002) return finish(() => reject(new SessionEndedError(`the server ended the session: ${said}`)));
-      // 4006: the server's idle limit (no input and no output for that long).
-      if (code === 4006)
+      const [completedCode] = sessionCloseCodes.completed;
+      const [errorCode] = sessionCloseCodes.error;
+      const [idleCode] = sessionCloseCodes.idle;
+      if (code === completedCode) return completed();
+      if (code === errorCode && runtime === null) return finish(() => reject(new SessionRefusedError(said)), false);
+      if (code === errorCode)
+        return finish(() => reject(new SessionEndedError(`the server ended the session: ${said}`)));
+      // The server's idle limit (no input and no output for that long).
+      if (code === idleCode)
         return finish(() => reject(new SessionEndedError(`the server ended the session: ${said}`, true)));
       if (code === 1006) {
         return finish(() => reject(new ConnectionLostError(`lost the connection to code-runner at ${url}`)));

@@ -1,6 +1,12 @@
 // One interactive run over code-runner's WebSocket (`GET /api/v2/connect`, Piston's protocol): init, then the
 // person's input and signals; the server answers with stages, output as it comes, and each stage's exit.
-import type { StageName, StageStatus } from '@repo/runner-api';
+import {
+  parseSessionMessage,
+  type SessionClientMessage,
+  type SessionExit,
+  type SessionServerMessage,
+  type StageName,
+} from '@repo/runner-api';
 
 /** The fields of an init message: those of `POST /api/v2/execute` (an init's stdin is ignored). */
 export interface SessionInit {
@@ -11,16 +17,7 @@ export interface SessionInit {
 }
 
 /** An `exit` message: how one stage ended, with its usage. */
-export interface StageExit {
-  stage: StageName;
-  code: number | null;
-  signal: string | null;
-  status: StageStatus | null;
-  message: string | null;
-  cpu_time: number | null;
-  wall_time: number;
-  memory: number | null;
-}
+export type StageExit = Omit<SessionExit, 'type'>;
 
 /** How a session ended: what the server said, and how the socket closed. */
 export interface SessionEnd {
@@ -46,26 +43,6 @@ export function connectUrl(pageUrl: string): string {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.hash = '';
   return url.href;
-}
-
-const stageNames: readonly string[] = ['compile', 'run'];
-const statuses: readonly string[] = ['RE', 'SG', 'TO', 'OL', 'EL', 'XX', 'ML'];
-const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-function readExit(message: Record<string, unknown>): StageExit | null {
-  if (typeof message.stage !== 'string' || !stageNames.includes(message.stage)) return null;
-  return {
-    stage: message.stage as StageName,
-    code: numberOrNull(message.code),
-    signal: stringOrNull(message.signal),
-    status:
-      typeof message.status === 'string' && statuses.includes(message.status) ? (message.status as StageStatus) : null,
-    message: stringOrNull(message.message),
-    cpu_time: numberOrNull(message.cpu_time),
-    wall_time: numberOrNull(message.wall_time) ?? 0,
-    memory: numberOrNull(message.memory),
-  };
 }
 
 /** A running interactive session. Messages sent before the socket opens wait for it, after the init. */
@@ -115,7 +92,7 @@ export class InteractiveSession {
     this.#socket.close(1000, 'closed by the page');
   }
 
-  #send(message: Record<string, unknown>): void {
+  #send(message: SessionClientMessage): void {
     const text = JSON.stringify(message);
     if (this.#socket.readyState === WebSocket.CONNECTING) this.#pending.push(text);
     else if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(text);
@@ -123,31 +100,27 @@ export class InteractiveSession {
 
   #receive(data: unknown): void {
     if (typeof data !== 'string') return;
-    let message: unknown;
+    let message: SessionServerMessage | null;
     try {
-      message = JSON.parse(data);
+      message = parseSessionMessage(data);
     } catch {
-      return;
+      return; // a broken message: the page shows what it can of the rest
     }
-    if (typeof message !== 'object' || message === null) return;
-    const m = message as Record<string, unknown>;
-    switch (m.type) {
+    switch (message?.type) {
       case 'stage':
-        if (typeof m.stage === 'string' && stageNames.includes(m.stage)) this.#events.stage?.(m.stage as StageName);
+        this.#events.stage?.(message.stage);
         break;
       case 'data':
-        if ((m.stream === 'stdout' || m.stream === 'stderr') && typeof m.data === 'string')
-          this.#events.output?.(m.stream, m.data);
+        this.#events.output?.(message.stream, message.data);
         break;
       case 'exit': {
-        const exit = readExit(m);
-        if (!exit) break;
+        const { type: _type, ...exit } = message;
         this.#exits.push(exit);
         this.#events.exit?.(exit);
         break;
       }
       case 'error':
-        this.#error = typeof m.message === 'string' ? m.message : 'unknown error';
+        this.#error = message.message;
         break;
     }
   }

@@ -18,3 +18,11 @@ export {
   type StageName,
 } from './outcome.ts';
 export * from './schemas.ts';
+export {
+  parseSessionMessage,
+  type SessionClientMessage,
+  type SessionExit,
+  SessionMessageError,
+  type SessionServerMessage,
+  sessionCloseCodes,
+} from './session.ts';

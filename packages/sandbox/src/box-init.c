@@ -132,29 +132,38 @@ int main(int argc, char **argv) {
     dprintf(control, "sandbox: box-init: --memory needs a pid namespace of its own\n");
     return failed;
   }
+  // The forwarded signals stay blocked until the program exists: one sent before (a warm box's init blocks
+  // them from its clone on, so they wait as pending across the exec of box-init) is forwarded then, not lost.
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int sig = 1; sig < 32; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
+        sig == SIGILL || sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT)
+      continue;
+    sigaddset(&forwarded, sig);
+  }
+  sigaddset(&forwarded, proxyKill);
+  sigaddset(&forwarded, proxyStop);
+  sigprocmask(SIG_SETMASK, &forwarded, NULL); // and nothing else blocked: a fault of our own is not held back
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = forward;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int sig = 1; sig < 32; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE ||
-        sig == SIGILL || sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT)
-      continue;
-    sigaction(sig, &action, NULL);
+  for (int sig = 1; sig < 65; sig++) {
+    if (sigismember(&forwarded, sig) == 1) sigaction(sig, &action, NULL);
   }
-  sigaction(proxyKill, &action, NULL);
-  sigaction(proxyStop, &action, NULL);
 
   // SIGCHLD is waited for with sigtimedwait: an exit wakes the loop at once, the memory check every 10 ms.
-  sigset_t children, before;
+  sigset_t children, none;
   sigemptyset(&children);
   sigaddset(&children, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &children, &before);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &children, NULL);
   pid_t pid = fork();
   if (pid < 0) return fail("fork");
   if (pid == 0) {
-    sigprocmask(SIG_SETMASK, &before, NULL); // exec keeps the mask: the program gets the one we were given
+    sigprocmask(SIG_SETMASK, &none, NULL); // exec keeps the mask: the program starts with none blocked
     if (group) setpgid(0, 0);
     // exec resets the handlers; the ones ignored before us stay ignored, as for any program.
     execvp(command[0], command);
@@ -162,7 +171,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: %s\n", command[0], error == ENOENT ? "command not found" : strerror(error));
     _exit(error == ENOENT ? 127 : 126);
   }
+  // Its group exists before anything is forwarded to it (it makes it itself too, whichever runs first).
+  if (group) setpgid(pid, pid);
   program = pid;
+  sigprocmask(SIG_UNBLOCK, &forwarded, NULL); // what came before the program is forwarded now
 
   int status = 0, ended = 0, over = 0;
   long long peak = 0;

@@ -349,7 +349,13 @@ static void serve_run(int connection, uint32_t size, int fds[3]) {
     dprintf(connection, "sandbox: warm-box: pipe: %s\nexit %d\n", strerror(errno), failed);
     goto freed;
   }
+  // The run starts with every signal blocked: one the server sends before box-init can forward it waits as
+  // pending (PID 1 of a namespace would drop it without a handler) and reaches the program.
+  sigset_t all, saved;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &saved);
   pid_t pid = clone_run(&request);
+  if (pid != 0) sigprocmask(SIG_SETMASK, &saved, NULL);
   if (pid == 0) {
     close(report[0]);
     run_child(&request, fds, report[1]);

@@ -5,7 +5,7 @@
 // may end the input ({"type":"data","stream":"stdin","eof":true}), and idle sessions end.
 import { constants } from 'node:os';
 import { PassThrough } from 'node:stream';
-import type { LimitSet } from '@repo/runner-api';
+import { type LimitSet, type SessionServerMessage, sessionCloseCodes } from '@repo/runner-api';
 import type { RunResult } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { Hono } from 'hono';
@@ -21,19 +21,8 @@ import type { RunnerApi } from '../runner.ts';
 import { toStage } from '../stage.ts';
 import { checkExecution, executeRequestSchema } from './request-bounds.ts';
 
-/** Piston's close codes (and reasons), and 1001 when the server shuts down. */
-export const closeCodes = {
-  completed: [4999, 'Job Completed'],
-  alreadyInitialized: [4000, 'Already Initialized'],
-  initTimeout: [4001, 'Initialization Timeout'],
-  error: [4002, 'Notified Error'],
-  notInitialized: [4003, 'Not yet initialized'],
-  onlyStdin: [4004, 'Can only write to stdin'],
-  invalidSignal: [4005, 'Invalid signal'],
-  /** Beyond Piston's codes: neither side said anything for the idle limit (after an error message). */
-  idle: [4006, 'Idle Timeout'],
-  shutdown: [1001, 'Server Shutting Down'],
-} as const satisfies Record<string, readonly [number, string]>;
+/** Piston's close codes (and reasons), 4006 for an idle session, and 1001 when the server shuts down. */
+const closeCodes = sessionCloseCodes;
 
 /** Piston closes a socket that sent no `init` within a second. */
 export const initTimeoutMs = 1000;
@@ -251,7 +240,7 @@ class Session {
     );
   }
 
-  #send(message: Record<string, unknown>): void {
+  #send(message: SessionServerMessage): void {
     if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(message));
   }
 
