@@ -17,6 +17,8 @@ import { apiKeys } from './http/auth.ts';
 import { type ErrorShape, errorAnswers, messageShape, v1Shape } from './http/errors.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { createUpgrades, type Upgrades } from './http/upgrade.ts';
+import { judge0Routes, judge0Shape } from './judge0/routes.ts';
+import { createJudge0, type Judge0Service } from './judge0/service.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { v1Routes } from './routes/v1.ts';
 import { packagesAreReadOnly, v2Routes } from './routes/v2.ts';
@@ -34,6 +36,8 @@ export interface AppDependencies {
   registry: Registry;
   /** Where WebSocket upgrades come in (main.ts attaches it to the server); tests of the app alone need none. */
   upgrades?: Upgrades;
+  /** Judge0's store and workers; default: created from the config (SQLite in JUDGE0_DATA_DIR), closed at shutdown. */
+  judge0?: Judge0Service;
 }
 
 // The original read any body as JSON whatever its Content-Type (curl -d sends form encoding): so do we.
@@ -154,6 +158,15 @@ export function createApp(deps: AppDependencies) {
       { '/api/v2/packages': packagesAreReadOnly },
     ),
   );
+  // Judge0's API at its own paths (/submissions, /languages, ...), its guards on those paths only.
+  const judge0 = judge0Routes({
+    service: deps.judge0 ?? createJudge0({ config, runner, logger }),
+    runner,
+    guards,
+    corsOrigins: config.CORS_ORIGINS,
+  });
+  judge0.onError(errorAnswers({ shape: judge0Shape, logger, reject }));
+  app.route('/', judge0);
   // Other paths under /api go through the same guards before their 404: registered after the APIs, these run
   // only where no API answered.
   for (const guard of guards) app.use('/api/*', guard);

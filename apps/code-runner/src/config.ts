@@ -71,6 +71,14 @@ export const ConfigSchema = z.object({
   /** Send a Server-Timing header with the phases of each execution (queue, write, cache/compile, run, ...). */
   SERVER_TIMING: env.bool(false),
   WEB_ROOT: z.string().default(fileURLToPath(new URL('../../runner-web/dist/', import.meta.url))),
+  /** Judge0's API: the directory of its SQLite store (`judge0.sqlite`); default WORK_DIR; `:memory:` keeps nothing. */
+  JUDGE0_DATA_DIR: z.string().optional(),
+  /** Judge0's API: how long a finished submission is kept, in seconds (default 24 h). */
+  RESULT_TTL: env.int(24 * 60 * 60, 1),
+  /** Judge0's API: submissions waiting to run past which new ones are refused (503 "queue is full"). */
+  MAX_QUEUE_SIZE: env.int(100, 0),
+  /** Judge0's API: whether a submission may set `enable_network` (its runs then share the host's network). */
+  JUDGE0_ALLOW_ENABLE_NETWORK: env.bool(false),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -58,7 +58,14 @@ export function createFakeHarness(
   env: Record<string, string> = {},
   options: FakeRunnerOptions = {},
 ): Harness<FakeRunner> {
-  const config = readConfig({ NUM_RUNNERS: '2', WORK_DIR: os.tmpdir(), LOG_LEVEL: 'silent', ...env });
+  const config = readConfig({
+    NUM_RUNNERS: '2',
+    WORK_DIR: os.tmpdir(),
+    LOG_LEVEL: 'silent',
+    // Judge0's store: nothing written to the shared temporary directory.
+    JUDGE0_DATA_DIR: ':memory:',
+    ...env,
+  });
   const logger = createLogger({ name: 'code-runner-test', level: config.LOG_LEVEL });
   const runner = createFakeRunner(config, options);
   const app = createApp({ config, runner, logger, registry: createRegistry() });
