@@ -171,7 +171,20 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
       const ms = performance.now() - started;
       console.log(`  ${request}: hello and sample answered in ${ms.toFixed(0)} ms`);
       if (hello.run.stdout !== 'hello world\n' || !sample.run.stdout.includes('Hello, Ada!')) {
-        failures.push(`${request}: ${JSON.stringify({ hello, sample }).slice(0, 600)}`);
+        // The stages that went wrong, without the outputs that went right (a whole answer is cut before its end).
+        const stages = Object.entries({ hello, sample }).flatMap(([name, answer]) =>
+          Object.entries({ compile: answer.compile, run: answer.run })
+            .filter(([, stage]) => stage && (stage.status !== null || stage.code !== 0))
+            .map(([which, stage]) => ({
+              [`${name}.${which}`]: {
+                ...stage,
+                stdout: stage?.stdout.slice(0, 300),
+                stderr: stage?.stderr.slice(-600),
+                output: undefined,
+              },
+            })),
+        );
+        failures.push(`${request}: ${JSON.stringify(stages)}`);
       }
     }
     expect(failures).toEqual([]);
