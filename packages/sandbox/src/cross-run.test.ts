@@ -389,4 +389,13 @@ describe.each(variants)('nothing crosses from one run to the next at level $leve
       await between();
     }
   });
+
+  it('starts the program with no signal blocked or ignored (a warm init ignores SIGPIPE for itself)', async (ctx) => {
+    requireLevel(ctx, t.sandbox, variant.level);
+    for (const which of ['first', 'next']) {
+      const status = await run(['grep', '-E', '^Sig(Blk|Ign):', '/proc/self/status']);
+      expect(status.stdout, `${which} run`).toBe('SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+      await between();
+    }
+  });
 });

@@ -171,6 +171,8 @@ static int remount_readonly(const char *path) {
 
 static void run_child(const struct request *request, const int fds[3], int report) {
   char options[64];
+  // The init ignores SIGPIPE for itself; exec would keep that for the run (`yes | head` would not end).
+  signal(SIGPIPE, SIG_DFL);
   if (request->join) {
     // Before anything of the run: the child moves itself into the run's cgroup (one migration, as a cold run).
     char procs[4096];
