@@ -9,10 +9,14 @@ export default defineConfig({
     hookTimeout: 120_000,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Measured as root at level full with every language (EXPECT_*, as CI runs): elsewhere whole layers
-    // and languages are skipped, so the floor holds only there. A little below now (2026-11-30).
+    // and languages are skipped, so the floor holds only there. A little below now (2026-12-01: 92.6 %
+    // statements, 81.4 % branches, 94.4 % functions, 95.4 % lines).
+    // The servers the end-to-end tests start (sessions, Judge0, the process tests) count too: route tests run
+    // on a fake runner, so much of the real path is covered only there.
     coverage: packageCoverage({
-      floor: { statements: 86, branches: 75, functions: 91, lines: 88 },
+      floor: { statements: 90, branches: 79, functions: 92, lines: 93 },
       floorAtFullLevelOnly: true,
+      autoAttachSubprocess: true,
     }),
   },
 });

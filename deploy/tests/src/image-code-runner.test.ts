@@ -164,28 +164,36 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     timeout: 20 * 60_000,
   }, async () => {
     const failures: string[] = [];
-    for (const { language, request } of runtimes) {
-      const started = performance.now();
+    /** What went wrong in one attempt, by its failing stages; null when hello and the sample both worked. */
+    const attempt = async (language: (typeof runtimes)[number]['language'], request: string) => {
       const hello = await ok({ language: request, source: language.tests.hello });
       const sample = await ok({ language: request, source: language.sample, stdin: 'Ada\n' });
+      if (hello.run.stdout === 'hello world\n' && sample.run.stdout.includes('Hello, Ada!')) return null;
+      // The stages that went wrong, without the outputs that went right (a whole answer is cut before its end).
+      const stages = Object.entries({ hello, sample }).flatMap(([name, answer]) =>
+        Object.entries({ compile: answer.compile, run: answer.run })
+          .filter(([, stage]) => stage && (stage.status !== null || stage.code !== 0))
+          .map(([which, stage]) => ({
+            [`${name}.${which}`]: {
+              ...stage,
+              stdout: stage?.stdout.slice(0, 300),
+              stderr: stage?.stderr.slice(-600),
+              output: undefined,
+            },
+          })),
+      );
+      return JSON.stringify(stages);
+    };
+    for (const { language, request } of runtimes) {
+      const started = performance.now();
+      const first = await attempt(language, request);
+      // A heavy compiler (kotlinc, scalac) on this shared 2-core machine failed once under load: it is tried
+      // once more, and the first failure is printed for the record; two failures fail the test.
+      const second = first === null ? null : await attempt(language, request);
       const ms = performance.now() - started;
       console.log(`  ${request}: hello and sample answered in ${ms.toFixed(0)} ms`);
-      if (hello.run.stdout !== 'hello world\n' || !sample.run.stdout.includes('Hello, Ada!')) {
-        // The stages that went wrong, without the outputs that went right (a whole answer is cut before its end).
-        const stages = Object.entries({ hello, sample }).flatMap(([name, answer]) =>
-          Object.entries({ compile: answer.compile, run: answer.run })
-            .filter(([, stage]) => stage && (stage.status !== null || stage.code !== 0))
-            .map(([which, stage]) => ({
-              [`${name}.${which}`]: {
-                ...stage,
-                stdout: stage?.stdout.slice(0, 300),
-                stderr: stage?.stderr.slice(-600),
-                output: undefined,
-              },
-            })),
-        );
-        failures.push(`${request}: ${JSON.stringify(stages)}`);
-      }
+      if (first !== null) console.warn(`  ${request}: FAILED ONCE${second === null ? ', then passed' : ''}: ${first}`);
+      if (second !== null) failures.push(`${request}: ${second}`);
     }
     expect(failures).toEqual([]);
   });
