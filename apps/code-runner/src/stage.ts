@@ -76,22 +76,6 @@ export function toStage(result: RunResult, cached?: boolean): Stage {
   return stage;
 }
 
-/** The run stage of a program that was not run because its compile failed. */
-export function notRunStage(): Stage {
-  return {
-    stdout: '',
-    stderr: '',
-    output: '',
-    code: null,
-    signal: null,
-    message: 'not run: the compile stage failed',
-    status: null,
-    cpu_time: 0,
-    wall_time: 0,
-    memory: 0,
-  };
-}
-
 // Go's os/exec wording (the original is a Go service): "signal: killed", "signal: segmentation fault".
 const goSignalNames: Record<string, string> = {
   SIGHUP: 'hangup',

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   type ExecuteRequest,
   type ExecuteResponse,
+  notRunStage,
   parseSessionMessage,
   RunnerBusyError,
   RunnerHttpError,
@@ -290,18 +291,7 @@ export function runInteractive(options: InteractiveOptions, io: InteractiveIO): 
       }
       const response: ExecuteResponse = {
         ...runtime,
-        run: run ?? {
-          stdout: '',
-          stderr: '',
-          output: '',
-          code: null,
-          signal: null,
-          message: 'not run: the compile stage failed',
-          status: null,
-          cpu_time: 0,
-          wall_time: 0,
-          memory: 0,
-        },
+        run: run ?? notRunStage(),
         ...(compile === undefined ? {} : { compile }),
       };
       finish(() => resolve(response), false);

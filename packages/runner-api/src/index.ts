@@ -13,6 +13,7 @@ export {
   classifyStage,
   type ExecutionOutcome,
   type LimitHit,
+  notRunStage,
   type OutcomeKind,
   type StageEnding,
   type StageName,

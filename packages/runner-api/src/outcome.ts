@@ -177,3 +177,19 @@ export function classifyExecution(result: { run: StageEnding; compile?: StageEnd
   }
   return classifyStage(result.run, 'run');
 }
+
+/** The run stage code-runner answers for a program not run because its compile failed (the CLI's -i builds the same answer). */
+export function notRunStage(): Stage {
+  return {
+    stdout: '',
+    stderr: '',
+    output: '',
+    code: null,
+    signal: null,
+    message: 'not run: the compile stage failed',
+    status: null,
+    cpu_time: 0,
+    wall_time: 0,
+    memory: 0,
+  };
+}

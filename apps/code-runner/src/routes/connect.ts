@@ -21,9 +21,6 @@ import type { RunnerApi } from '../runner.ts';
 import { toStage } from '../stage.ts';
 import { checkExecution, executeRequestSchema } from './request-bounds.ts';
 
-/** Piston's close codes (and reasons), 4006 for an idle session, and 1001 when the server shuts down. */
-const closeCodes = sessionCloseCodes;
-
 /** Piston closes a socket that sent no `init` within a second. */
 export const initTimeoutMs = 1000;
 /** The program's input not yet read, held before the client is told to wait (WebSocket backpressure). */
@@ -79,7 +76,7 @@ class Session {
   #closeCode: number | null = null;
   #initTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
-  readonly #onShutdown = () => this.#end(closeCodes.shutdown, 'the server is shutting down');
+  readonly #onShutdown = () => this.#end(sessionCloseCodes.shutdown, 'the server is shutting down');
 
   constructor(socket: WebSocket, lease: Lease, parts: SessionParts) {
     this.#socket = socket;
@@ -94,7 +91,7 @@ class Session {
     this.#socket.on('error', () => {}); // a broken connection closes (below)
     this.#socket.once('close', (code) => this.#closed(code));
     this.#initTimer = setTimeout(() => {
-      if (this.#state === 'waiting') this.#close(closeCodes.initTimeout);
+      if (this.#state === 'waiting') this.#close(sessionCloseCodes.initTimeout);
     }, initTimeoutMs);
     this.#touch();
     if (runner.shutdown.aborted) this.#onShutdown();
@@ -128,7 +125,7 @@ class Session {
   }
 
   #init(msg: Incoming) {
-    if (this.#state !== 'waiting') return this.#close(closeCodes.alreadyInitialized);
+    if (this.#state !== 'waiting') return this.#close(sessionCloseCodes.alreadyInitialized);
     clearTimeout(this.#initTimer);
     this.#state = 'running';
     const { runner, schema, maxima } = this.#parts;
@@ -159,7 +156,7 @@ class Session {
     const lease = this.#lease as Lease;
     this.#lease = null; // the executor gives it back when the job ends
     runner.execute({ ...job, lease, signal: this.#abort.signal, events: this.#events() }).then(
-      () => this.#close(closeCodes.completed),
+      () => this.#close(sessionCloseCodes.completed),
       (error: Error) => {
         if (this.#state === 'done') return;
         this.#parts.logger.error({ err: error }, 'interactive session failed');
@@ -187,8 +184,8 @@ class Session {
   }
 
   #data(msg: Incoming) {
-    if (this.#state === 'waiting') return this.#close(closeCodes.notInitialized);
-    if (msg.stream !== 'stdin') return this.#close(closeCodes.onlyStdin);
+    if (this.#state === 'waiting') return this.#close(sessionCloseCodes.notInitialized);
+    if (msg.stream !== 'stdin') return this.#close(sessionCloseCodes.onlyStdin);
     const eof = msg.eof === true;
     if (msg.data !== undefined && typeof msg.data !== 'string') {
       return this.#fail(`"data" must be a string (the program's input), got ${typeof msg.data}`);
@@ -207,10 +204,10 @@ class Session {
   }
 
   #signal(msg: Incoming) {
-    if (this.#state === 'waiting') return this.#close(closeCodes.notInitialized);
+    if (this.#state === 'waiting') return this.#close(sessionCloseCodes.notInitialized);
     const signal = msg.signal;
     if (typeof signal !== 'string' || !Object.hasOwn(constants.signals, signal)) {
-      return this.#close(closeCodes.invalidSignal);
+      return this.#close(sessionCloseCodes.invalidSignal);
     }
     this.#pendingSignal = signal as NodeJS.Signals;
     this.#deliver();
@@ -233,7 +230,7 @@ class Session {
     this.#idleTimer = setTimeout(
       () =>
         this.#end(
-          closeCodes.idle,
+          sessionCloseCodes.idle,
           `the session was idle for ${idleTimeoutMs / 1000} s (no input and no output): it ended`,
         ),
       idleTimeoutMs,
@@ -246,7 +243,7 @@ class Session {
 
   /** Piston's way to report an error: an error message, then close 4002 (a close reason holds only 123 bytes). */
   #fail(text: string): void {
-    this.#end(closeCodes.error, text);
+    this.#end(sessionCloseCodes.error, text);
   }
 
   #end(code: readonly [number, string], text: string): void {

@@ -6,6 +6,7 @@ import {
   type InfoResponse,
   InfoResponseSchema,
   type LimitSet,
+  notRunStage,
   type Runtime,
   RuntimesResponseSchema,
 } from '@repo/runner-api';
@@ -17,7 +18,7 @@ import { describeIssues } from '../http/errors.ts';
 import { findRuntime, type LanguageRuntime } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
 import type { RunnerApi } from '../runner.ts';
-import { notRunStage, toStage } from '../stage.ts';
+import { toStage } from '../stage.ts';
 import type { TimingVariables } from '../timing.ts';
 import { checkExecution, type ExecutionPlan, executeRequestSchema } from './request-bounds.ts';
 
