@@ -3,9 +3,10 @@ import type { Logger } from '@repo/service';
 import type { Config } from '../config.ts';
 import type { RunnerApi } from '../runner.ts';
 import { type Judge0Language, judge0Languages } from './languages.ts';
+import { runSubmission } from './run.ts';
 import { SqliteSubmissionStore, type SubmissionStore } from './store.ts';
 import { type Judge0Settings, judge0Settings } from './submission.ts';
-import { runSubmission, SubmissionWorkers } from './workers.ts';
+import { SubmissionWorkers } from './workers.ts';
 
 /** Judge0's API behind the routes: its languages, settings, store and workers. */
 export interface Judge0Service {

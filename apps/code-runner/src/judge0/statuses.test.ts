@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { okRun } from '../../test/fake-runner.ts';
+import { splitWords } from './run.ts';
 import { judgeRun, seconds, signalNumber, statusOfSignal, stripOutput } from './statuses.ts';
-import { splitWords } from './workers.ts';
 
 const judge = (overrides: Parameters<typeof okRun>[0], expectedOutput: string | null = null, cpuTimeLimitMs = 0) =>
   judgeRun(okRun(overrides), { expectedOutput, cpuTimeLimitMs });
