@@ -21,8 +21,9 @@ const minNode = [22, 12];
 // fetches it.
 const sandboxPackages = ['bubblewrap', 'util-linux', 'procps', 'tini'];
 // Only the tests: a real browser, a real OCI builder and runtime (the images), debootstrap (their local
-// base), and QEMU with Debian's kernel (a cgroup v2 guest).
+// base), QEMU with Debian's kernel (a cgroup v2 guest), and Redis (Judge0's API on many replicas).
 const debianTestPackages = [
+  'redis-server',
   'chromium',
   'fonts-dejavu-core',
   'podman',

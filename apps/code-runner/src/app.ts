@@ -159,8 +159,9 @@ export function createApp(deps: AppDependencies) {
     ),
   );
   // Judge0's API at its own paths (/submissions, /languages, ...), its guards on those paths only.
+  const judge0Service = deps.judge0 ?? createJudge0({ config, runner, logger });
   const judge0 = judge0Routes({
-    service: deps.judge0 ?? createJudge0({ config, runner, logger }),
+    service: judge0Service,
     runner,
     guards,
     corsOrigins: config.CORS_ORIGINS,
@@ -170,7 +171,19 @@ export function createApp(deps: AppDependencies) {
   // Other paths under /api go through the same guards before their 404: registered after the APIs, these run
   // only where no API answered.
   for (const guard of guards) app.use('/api/*', guard);
-  app.route('/', healthRoutes({ registry, readiness: () => runner.readiness(), liveness: () => runner.liveness() }));
+  app.route(
+    '/',
+    healthRoutes({
+      registry,
+      readiness: async () => {
+        const sandbox = runner.readiness();
+        if (!sandbox.ready || judge0Service.backend !== 'redis') return sandbox;
+        // Past one replica Judge0's submissions live in Redis: a replica that cannot reach it takes no traffic.
+        return (await judge0Service.ready()) ? sandbox : { ready: false, reason: 'redis (REDIS_URL) does not answer' };
+      },
+      liveness: () => runner.liveness(),
+    }),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -79,6 +79,18 @@ export const ConfigSchema = z.object({
   MAX_QUEUE_SIZE: env.int(100, 0),
   /** Judge0's API: whether a submission may set `enable_network` (its runs then share the host's network). */
   JUDGE0_ALLOW_ENABLE_NETWORK: env.bool(false),
+  /**
+   * Judge0's API on many replicas: the queue and the submissions live in this Redis (`redis://[user:pass@]host:port[/db]`,
+   * `rediss://` for TLS) instead of the embedded SQLite, shared by every replica.
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+  /** What every key this server keeps in Redis starts with (replicas of one deployment share it). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'expected 1 to 64 letters, digits, "_", "." or "-"')
+    .default('code-runner'),
+  /** With REDIS_URL: how long a run whose replica died waits before another replica takes it up again, ms. */
+  JUDGE0_STALLED_MS: env.int(30_000, 1000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -5,16 +5,23 @@ import path from 'node:path';
 
 export interface ServerProcess {
   child: ChildProcess;
+  /** Its WORK_DIR: removed by `stop()` unless the caller gave it. */
+  workDir: string;
   baseUrl: string;
   log: () => string;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** Starts `node <entry>` as a real server on a free port and waits until it listens. */
+/**
+ * Starts `node <entry>` as a real server on a free port and waits until it listens. Its WORK_DIR is a new
+ * directory that `stop()` removes, unless `env.WORK_DIR` names one (a server after a killed one cleans up there).
+ */
 export async function startServer(entry: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'code-runner-server-'));
+  const ownDir = env.WORK_DIR === undefined;
+  const workDir = env.WORK_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'code-runner-server-'));
   chmodSync(workDir, 0o711);
+  const removeDir = () => ownDir && rmSync(workDir, { recursive: true, force: true });
   const child = spawn(process.execPath, [entry], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', WORK_DIR: workDir, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,17 +50,18 @@ export async function startServer(entry: string, env: Record<string, string> = {
   });
   return {
     child,
+    workDir,
     baseUrl: `http://127.0.0.1:${port}`,
     log: () => out,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) {
-          rmSync(workDir, { recursive: true, force: true });
+        if (child.exitCode !== null || child.signalCode !== null) {
+          removeDir();
           resolve(child.exitCode);
           return;
         }
         child.once('exit', (code) => {
-          rmSync(workDir, { recursive: true, force: true });
+          removeDir();
           resolve(code);
         });
         child.kill('SIGTERM');

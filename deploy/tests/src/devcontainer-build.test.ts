@@ -245,6 +245,7 @@ describe.skipIf(missing)('the dev container, built by the Dev Containers CLI wit
       ['java', 'java -version 2>&1', /^openjdk version "\d+/],
       ['javac', 'javac -version 2>&1', /^javac \d+/],
       ['chromium', 'chromium --version', /^Chromium \d+/],
+      ['redis-server', 'redis-server --version', /^Redis server v=\d/],
       ['tini', 'tini --version', /^tini version \d/],
       ['git', 'git --version', /^git version \d/],
     ];

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeRunner, okRun } from '../../test/fake-runner.ts';
 import { createFakeHarness, type Harness } from '../../test/harness.ts';
+import { testRecord } from '../../test/records.ts';
 import { ClientError } from '../errors.ts';
 import { SqliteSubmissionStore } from './store.ts';
-import { parseSubmission } from './submission.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -285,33 +285,7 @@ describe("Judge0's SQLite store", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'judge0-store-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function record(source: string) {
-    const languages = new Map([[71, { id: 71, name: 'Python', runtime: {} as never }]]);
-    const parsed = parseSubmission(
-      { source_code: source, language_id: 71 },
-      {
-        base64: false,
-        languages,
-        settings: {
-          bounds: {
-            number_of_runs: { default: 1, min: 0, max: 20 },
-            cpu_time_limit: { default: 1, min: 0, max: 3 },
-            cpu_extra_time: { default: 1, min: 0, max: 3 },
-            wall_time_limit: { default: 1, min: 0, max: 3 },
-            memory_limit: { default: 4096, min: 0, max: 9999 },
-            stack_limit: { default: 0, min: 0, max: 9999 },
-            max_processes_and_or_threads: { default: 1, min: 0, max: 9 },
-            max_file_size: { default: 1, min: 0, max: 9 },
-          },
-          maxQueueSize: 10,
-          maxBatchSize: 20,
-          allowEnableNetwork: false,
-        },
-      },
-    );
-    if ('errors' in parsed) throw new Error(JSON.stringify(parsed.errors));
-    return parsed.record;
-  }
+  const record = (source: string) => testRecord(source);
 
   it('removes results past RESULT_TTL, never a queued submission', async () => {
     let now = Date.now();

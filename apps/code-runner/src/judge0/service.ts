@@ -3,18 +3,23 @@ import type { Logger } from '@repo/service';
 import type { Config } from '../config.ts';
 import type { RunnerApi } from '../runner.ts';
 import { type Judge0Language, judge0Languages } from './languages.ts';
-import { runSubmission } from './run.ts';
+import { createRedisJudge0 } from './redis.ts';
+import { type Outcome, runSubmission } from './run.ts';
 import { SqliteSubmissionStore, type SubmissionStore } from './store.ts';
-import { type Judge0Settings, judge0Settings } from './submission.ts';
-import { SubmissionWorkers } from './workers.ts';
+import { type Judge0Settings, judge0Settings, type SubmissionRecord } from './submission.ts';
+import { type Judge0Workers, SubmissionWorkers } from './workers.ts';
 
 /** Judge0's API behind the routes: its languages, settings, store and workers. */
 export interface Judge0Service {
   languages: ReadonlyMap<number, Judge0Language>;
   settings: Judge0Settings;
   store: SubmissionStore;
-  workers: SubmissionWorkers;
+  workers: Judge0Workers;
   resultTtlSeconds: number;
+  /** Where submissions live: `sqlite` (this machine) or `redis` (shared by the replicas). */
+  backend: 'sqlite' | 'redis';
+  /** Whether the store answers (Redis can be away; SQLite always answers). */
+  ready(): Promise<boolean>;
   /** Stops the workers (runs in flight go back to the queue) and closes the store. */
   close(): Promise<void>;
 }
@@ -23,8 +28,8 @@ export interface CreateJudge0Options {
   config: Config;
   runner: RunnerApi;
   logger: Logger;
-  /** Another store (a shared one); default: SQLite in JUDGE0_DATA_DIR. */
-  store?: SubmissionStore;
+  /** Another store; default: Redis with REDIS_URL, else SQLite in JUDGE0_DATA_DIR. */
+  store?: SqliteSubmissionStore;
 }
 
 /** Where the embedded store lives: `JUDGE0_DATA_DIR` (`:memory:` for none), else beside the sandbox's instances. */
@@ -33,23 +38,19 @@ export function judge0DatabaseFile(config: Config): string {
   return dir === ':memory:' ? dir : path.join(dir, 'judge0.sqlite');
 }
 
-/**
- * Opens the store (a restart finds the queue and the kept results there), starts as many workers as the runner
- * has boxes and the removal of expired results; all of it stops when the runner shuts down.
- */
-export function createJudge0(options: CreateJudge0Options): Judge0Service {
-  const { config, runner, logger } = options;
-  const resultTtlSeconds = config.RESULT_TTL;
-  const store =
-    options.store ??
-    new SqliteSubmissionStore({ file: judge0DatabaseFile(config), resultTtlMs: resultTtlSeconds * 1000 });
-  const languages = new Map(judge0Languages(runner.runtimes).map((language) => [language.id, language]));
-  const workers = new SubmissionWorkers({
-    store,
-    size: runner.info().pool.size,
-    logger,
-    run: (record) => runSubmission(record, languages.get(record.language_id), runner),
-  });
+/** The embedded backend: one SQLite file, its own queue, and a sweep of expired results. */
+function sqliteBackend(
+  store: SqliteSubmissionStore,
+  options: {
+    size: number;
+    run: RunSubmission;
+    onFinished: (record: SubmissionRecord) => void;
+    logger: Logger;
+    resultTtlSeconds: number;
+  },
+) {
+  const { logger, resultTtlSeconds } = options;
+  const workers = new SubmissionWorkers({ store, ...options });
   const sweep = () =>
     void store
       .expire()
@@ -58,19 +59,57 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
   const sweeper = setInterval(sweep, Math.min(60_000, Math.max(1000, resultTtlSeconds * 250)));
   sweeper.unref();
   sweep();
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
+  return {
+    store,
+    workers,
+    ready: async () => true,
+    close: async () => {
       clearInterval(sweeper);
       await workers.stop();
       await store.close();
-    })();
+    },
+  };
+}
+
+type RunSubmission = (record: SubmissionRecord) => Promise<Outcome>;
+
+/**
+ * Opens the store (a restart finds the queue and the kept results there: in SQLite on this machine, or in Redis
+ * with REDIS_URL) and starts as many workers as the runner has boxes; all of it stops when the runner shuts down.
+ */
+export function createJudge0(options: CreateJudge0Options): Judge0Service {
+  const { config, runner, logger } = options;
+  const resultTtlSeconds = config.RESULT_TTL;
+  const languages = new Map(judge0Languages(runner.runtimes).map((language) => [language.id, language]));
+  const common = {
+    size: runner.info().pool.size,
+    logger,
+    run: (record: SubmissionRecord) => runSubmission(record, languages.get(record.language_id), runner),
+    onFinished: (_record: SubmissionRecord) => {},
+  };
+  const backend =
+    config.REDIS_URL && !options.store
+      ? createRedisJudge0({
+          ...common,
+          url: config.REDIS_URL,
+          prefix: config.REDIS_PREFIX,
+          resultTtlMs: resultTtlSeconds * 1000,
+          stalledMs: config.JUDGE0_STALLED_MS,
+        })
+      : sqliteBackend(
+          options.store ??
+            new SqliteSubmissionStore({ file: judge0DatabaseFile(config), resultTtlMs: resultTtlSeconds * 1000 }),
+          { ...common, resultTtlSeconds },
+        );
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= backend.close();
     return closing;
   };
   if (runner.shutdown.aborted) void close();
   else {
     runner.shutdown.addEventListener('abort', () => void close(), { once: true });
-    workers.wake();
+    backend.workers.wake();
   }
   return {
     languages,
@@ -78,9 +117,11 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
       maxQueueSize: config.MAX_QUEUE_SIZE,
       allowEnableNetwork: config.JUDGE0_ALLOW_ENABLE_NETWORK,
     }),
-    store,
-    workers,
+    store: backend.store,
+    workers: backend.workers,
     resultTtlSeconds,
+    backend: 'ping' in backend ? 'redis' : 'sqlite',
+    ready: 'ping' in backend ? backend.ping : backend.ready,
     close,
   };
 }

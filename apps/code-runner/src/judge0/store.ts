@@ -17,15 +17,19 @@ export interface SubmissionStore {
   getMany(tokens: readonly string[]): Promise<(SubmissionRecord | null)[]>;
   /** How many wait in the queue (status 1). */
   queued(): Promise<number>;
-  /** Takes the oldest queued submission and marks it Processing (status 2); null when none waits. */
-  claim(): Promise<SubmissionRecord | null>;
   /** Writes a finished submission (its result and status). */
   finish(record: SubmissionRecord): Promise<void>;
-  /** Puts a claimed submission back at its place in the queue (it was not run: no box, or a shutdown). */
-  requeue(token: string): Promise<void>;
   /** Removes the submissions that finished more than the retention time ago; how many went. */
   expire(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A store that is its own queue: the workers of one process take submissions from it. */
+export interface ClaimingStore extends SubmissionStore {
+  /** Takes the oldest queued submission and marks it Processing (status 2); null when none waits. */
+  claim(): Promise<SubmissionRecord | null>;
+  /** Puts a claimed submission back at its place in the queue (it was not run: no box, or a shutdown). */
+  requeue(token: string): Promise<void>;
 }
 
 export interface SqliteStoreOptions {
@@ -45,7 +49,7 @@ interface Row {
  * The store of one machine: one SQLite file (WAL). A submission left Processing by a process that died goes
  * back to the queue when the store is opened again, so a restart resumes it.
  */
-export class SqliteSubmissionStore implements SubmissionStore {
+export class SqliteSubmissionStore implements ClaimingStore {
   readonly #db: DatabaseSync;
   readonly #ttlMs: number;
   readonly #now: () => number;

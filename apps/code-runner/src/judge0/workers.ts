@@ -1,13 +1,29 @@
 import type { Logger } from '@repo/service';
 import { failed, type Outcome } from './run.ts';
-import type { SubmissionStore } from './store.ts';
+import type { ClaimingStore } from './store.ts';
 import type { SubmissionRecord } from './submission.ts';
 
+/** What the routes see of the workers, whichever queue feeds them. */
+export interface Judge0Workers {
+  /** At most this many submissions run at once in this process. */
+  readonly size: number;
+  /** Submissions running now in this process. */
+  readonly working: number;
+  /** Submissions were added: take them while a worker is free. */
+  wake(): void;
+  /** Resolves when the submission `token` has finished, wherever it ran (or when `signal` fires). */
+  finished(token: string, signal?: AbortSignal): Promise<void>;
+  /** Stops taking submissions and waits for those running (a shutdown aborts them: they go back to the queue). */
+  stop(): Promise<void>;
+}
+
 export interface SubmissionWorkersOptions {
-  store: SubmissionStore;
+  store: ClaimingStore;
   /** At most this many submissions run at once (the runner's pool size). */
   size: number;
   run: (record: SubmissionRecord) => Promise<Outcome>;
+  /** Told of each submission this process finished (its callback is sent from here). */
+  onFinished?: (record: SubmissionRecord) => void;
   logger: Logger;
   /** After a submission found no free box, wait this long before taking the next. Default 250 ms. */
   busyRetryMs?: number;
@@ -17,7 +33,7 @@ export interface SubmissionWorkersOptions {
  * The workers of one process: they take queued submissions from the store, oldest first, at most `size` at a
  * time, run each and write its result. `wake()` after adding to the queue; `finished()` to wait for one.
  */
-export class SubmissionWorkers {
+export class SubmissionWorkers implements Judge0Workers {
   readonly size: number;
   readonly #options: SubmissionWorkersOptions;
   readonly #inFlight = new Set<Promise<void>>();
@@ -112,7 +128,9 @@ export class SubmissionWorkers {
         if (outcome.requeue === 'busy') this.#pause();
         return;
       }
-      await store.finish({ ...record, ...outcome.result });
+      const finished = { ...record, ...outcome.result };
+      await store.finish(finished);
+      this.#options.onFinished?.(finished);
     } catch (error) {
       logger.error({ err: error, token: record.token }, 'judge0 store failed');
     }

@@ -1,0 +1,186 @@
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRecord } from '../../test/records.ts';
+import { type RedisProcess, startRedis } from '../../test/redis.ts';
+import { type ServerProcess, startServer } from '../../test/server.ts';
+import { RedisSubmissionStore } from './redis.ts';
+import { Status } from './statuses.ts';
+
+const PYTHON = 71;
+const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+let redis: RedisProcess;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+type Answer = { token: string; stdout: string | null; status: { id: number }; message: string | null };
+
+async function submit(server: ServerProcess, body: object, query = ''): Promise<Answer> {
+  const res = await fetch(`${server.baseUrl}/submissions${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Answer;
+}
+
+/** Polls a token on `server` until it has finished (status 3 and up), as Judge0's clients do. */
+async function poll(server: ServerProcess, token: string, deadlineMs = 60_000): Promise<Answer> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const res = await fetch(`${server.baseUrl}/submissions/${token}?fields=token,stdout,status,message`);
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as Answer;
+    if (answer.status.id > Status.process) return answer;
+    if (Date.now() > until) {
+      throw new Error(
+        `${token} unfinished after ${deadlineMs} ms: ${JSON.stringify(answer)}\n${server.log().slice(-4000)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('the Redis store', () => {
+  let client: Redis;
+  let queue: Queue<{ token: string }>;
+  let store: RedisSubmissionStore;
+  const prefix = `store-test-${process.pid}`;
+
+  beforeAll(() => {
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue('judge0', { connection: client, prefix });
+    store = new RedisSubmissionStore(client, queue, { prefix, resultTtlMs: 60_000 });
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await client.quit();
+  });
+
+  const record = () => testRecord('print(1)');
+
+  it('queues what it adds, answers tokens in order and never lets a late write undo a result', async () => {
+    const [one, two] = [record(), record()];
+    await store.add([one, two]);
+    expect(await store.queued()).toBe(2);
+    expect((await store.getMany([two.token, 'none', one.token])).map((r) => r?.token ?? null)).toEqual([
+      two.token,
+      null,
+      one.token,
+    ]);
+    expect(await store.update({ ...one, status_id: Status.process })).toBe(true);
+    expect((await store.get(one.token))?.status_id).toBe(Status.process);
+    await store.finish({ ...one, status_id: Status.ac, stdout: 'MQo=' });
+    expect(await store.update({ ...one, status_id: Status.queue })).toBe(false);
+    expect(await store.get(one.token)).toMatchObject({ status_id: Status.ac, stdout: 'MQo=' });
+    // Finished ones expire by Redis's own clock; unfinished ones are kept until they finish.
+    const ttl = await client.pttl(`${prefix}:judge0:submission:${one.token}`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(await client.pttl(`${prefix}:judge0:submission:${two.token}`)).toBe(-1);
+    expect(await store.update({ ...two, status_id: Status.process })).toBe(true);
+    expect(await client.pttl(`${prefix}:judge0:submission:${two.token}`)).toBe(-1);
+  });
+});
+
+describe("Judge0's API on two real servers sharing a real Redis", () => {
+  let a: ServerProcess;
+  let b: ServerProcess;
+  const env = () => ({ REDIS_URL: redis.url, NUM_RUNNERS: '1', JUDGE0_STALLED_MS: '2000' });
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startServer(main, env()), startServer(main, env())]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('answers on one server the tokens made on the other, one by one and in batches', async () => {
+    const { token } = await submit(a, { source_code: 'print("made on a")', language_id: PYTHON });
+    expect(await poll(b, token)).toMatchObject({ stdout: 'made on a\n', status: { id: Status.ac } });
+
+    const waited = await submit(b, { source_code: 'print(6 * 7)', language_id: PYTHON }, '?wait=true');
+    expect(waited).toMatchObject({ stdout: '42\n', status: { id: Status.ac } });
+    expect(await poll(a, waited.token)).toMatchObject({ stdout: '42\n' });
+
+    const res = await fetch(`${a.baseUrl}/submissions/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        submissions: [1, 2, 3, 4].map((n) => ({ source_code: `print(${n} * 11)`, language_id: PYTHON })),
+      }),
+    });
+    const tokens = ((await res.json()) as { token: string }[]).map((t) => t.token);
+    for (const token of tokens) await poll(b, token);
+    const batch = await fetch(`${b.baseUrl}/submissions/batch?tokens=${tokens.join(',')},unknown&fields=stdout`);
+    expect(await batch.json()).toEqual({
+      submissions: [{ stdout: '11\n' }, { stdout: '22\n' }, { stdout: '33\n' }, { stdout: '44\n' }, null],
+    });
+  });
+
+  it('loses no submission when a server is killed while running one', async () => {
+    const source = 'import time\ntime.sleep(2)\nprint("survived")';
+    const tokens = [
+      (await submit(a, { source_code: source, language_id: PYTHON })).token,
+      (await submit(a, { source_code: source, language_id: PYTHON })).token,
+    ];
+    // One box each: once both run, one of them runs on a.
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const res = await fetch(`${b.baseUrl}/submissions/batch?tokens=${tokens.join(',')}&fields=status_id`);
+      const { submissions } = (await res.json()) as { submissions: { status_id: number }[] };
+      if (submissions.every((s) => s.status_id === Status.process)) break;
+      expect(Date.now()).toBeLessThan(until);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Killed, it leaves its boxes' mounts behind: the next server in the same WORK_DIR removes them.
+    const { workDir } = a;
+    const killed = new Promise((resolve) => a.child.once('exit', resolve));
+    a.child.kill('SIGKILL');
+    await killed;
+    for (const token of tokens) {
+      expect(await poll(b, token, 40_000)).toMatchObject({ stdout: 'survived\n', status: { id: Status.ac } });
+    }
+    a = await startServer(main, { ...env(), WORK_DIR: workDir });
+    try {
+      const { token } = await submit(a, { source_code: 'print("back")', language_id: PYTHON }, '?wait=true');
+      expect(await poll(b, token)).toMatchObject({ stdout: 'back\n' });
+      expect(await a.stop()).toBe(0);
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  // Last: it stops Redis, and the servers must still answer clearly and stop cleanly.
+  it('answers 503 and says it is not ready while Redis is away, and still stops cleanly', async () => {
+    expect((await fetch(`${b.baseUrl}/readyz`)).status).toBe(200);
+    const workers = (await (await fetch(`${b.baseUrl}/workers`)).json()) as { available: number }[];
+    expect(workers[0]?.available).toBe(1);
+    await redis.stop();
+    const ready = await fetch(`${b.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'not ready', reason: 'redis (REDIS_URL) does not answer' });
+    const started = Date.now();
+    const res = await fetch(`${b.baseUrl}/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source_code: 'print(1)', language_id: PYTHON }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toEqual({
+      error: 'the submission store (Redis, REDIS_URL) does not answer; try again later',
+    });
+    expect((await fetch(`${b.baseUrl}/submissions/some-token`)).status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await b.stop()).toBe(0);
+  });
+});
