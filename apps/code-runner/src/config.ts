@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { limitBounds } from '@repo/sandbox/limits';
 import { env, loadConfig } from '@repo/service';
 import { z } from 'zod';
+import { parseCallbackAllow } from './judge0/callback.ts';
 
 const MiB = 1024 * 1024;
 
@@ -79,6 +80,24 @@ export const ConfigSchema = z.object({
   MAX_QUEUE_SIZE: env.int(100, 0),
   /** Judge0's API: whether a submission may set `enable_network` (its runs then share the host's network). */
   JUDGE0_ALLOW_ENABLE_NETWORK: env.bool(false),
+  /** Judge0's API: the most a submission's `additional_files` zip may inflate to, in KB (Judge0's MAX_EXTRACT_SIZE). */
+  JUDGE0_MAX_EXTRACT_SIZE: env.int(10_240, 1),
+  /**
+   * Judge0's API: where a submission's `callback_url` may point (host names, `*.example.com`, IP addresses and CIDRs,
+   * separated by commas). Empty: callbacks are refused. Loopback, link-local and metadata addresses only by a CIDR
+   * that names them, whatever a listed name resolves to.
+   */
+  CALLBACK_ALLOW: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parseCallbackAllow(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /**
    * Judge0's API on many replicas: the queue and the submissions live in this Redis (`redis://[user:pass@]host:port[/db]`,
    * `rediss://` for TLS) instead of the embedded SQLite, shared by every replica.

@@ -1,5 +1,6 @@
+import path from 'node:path';
 import { languages } from '@repo/languages';
-import type { LanguageRuntime } from '../languages.ts';
+import { type LanguageRuntime, trustedPath } from '../languages.ts';
 
 /**
  * Judge0 CE 1.13.1's language names (db/languages/active.rb) without their versions: `[name, toolchain]`
@@ -66,7 +67,47 @@ function judge0IdsOf(runtime: LanguageRuntime): readonly number[] {
   return match?.judge0Ids ?? [];
 }
 
-/** Every Judge0 id the offered runtimes answer for, by id, named as Judge0 names them with our versions. */
+/** Judge0 CE's "Multi-file program" (db/languages/active.rb): no source file, the box holds `additional_files`. */
+export const multiFileProgramId = 89;
+
+/** Judge0's `is_project`: the language whose box is the archive alone, run by its own `compile` and `run` scripts. */
+export function isMultiFileProgram(language: Pick<Judge0Language, 'id'>): boolean {
+  return language.id === multiFileProgramId;
+}
+
+/**
+ * The runtime of Judge0's language 89: bash running the archive's `run` script (`/bin/bash run`, as isolate_job.rb
+ * runs it; run.ts adds `bash compile` as a compile stage when the archive has that file). Judge0 has every compiler
+ * in one sandbox, so this box binds every offered toolchain's directories and puts those outside the system ones
+ * (a Node beside the server, the copies of tools the box users could not reach) on PATH before the system's.
+ */
+export function multiFileRuntime(bash: LanguageRuntime, runtimes: readonly LanguageRuntime[]): LanguageRuntime {
+  const toolDirs = runtimes
+    .flatMap((runtime) => Object.values(runtime.tools))
+    .map((tool) => path.dirname(tool))
+    .filter((dir) => !trustedPath.includes(dir));
+  return {
+    spec: {
+      name: 'multi-file',
+      v1Name: 'multi-file',
+      aliases: [],
+      tools: bash.spec.tools,
+      version: bash.spec.version,
+      fileName: 'run',
+      sourceExtensions: [],
+      run: ['bash', 'run'],
+      env: { PATH: [...new Set([...toolDirs, ...trustedPath])].join(':') },
+    },
+    version: bash.version,
+    tools: bash.tools,
+    readOnlyPaths: [...new Set(runtimes.flatMap((runtime) => runtime.readOnlyPaths))],
+  };
+}
+
+/**
+ * Every Judge0 id the offered runtimes answer for, by id, named as Judge0 names them with our versions; and 89,
+ * the multi-file program, wherever bash is offered.
+ */
 export function judge0Languages(runtimes: readonly LanguageRuntime[]): Judge0Language[] {
   const byId = new Map<number, Judge0Language>();
   for (const runtime of runtimes) {
@@ -75,6 +116,11 @@ export function judge0Languages(runtimes: readonly LanguageRuntime[]): Judge0Lan
       const [name, toolchain] = judge0Names[id] ?? [runtime.spec.name];
       byId.set(id, { id, name: `${name} (${toolchain ? `${toolchain} ` : ''}${runtime.version})`, runtime });
     }
+  }
+  const bash = runtimes.find((runtime) => runtime.spec.name === 'bash');
+  if (bash) {
+    const id = multiFileProgramId;
+    byId.set(id, { id, name: 'Multi-file program', runtime: multiFileRuntime(bash, runtimes) });
   }
   return [...byId.values()].sort((a, b) => a.id - b.id);
 }

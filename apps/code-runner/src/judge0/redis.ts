@@ -284,7 +284,7 @@ export class RedisWorkers implements Judge0Workers {
           reason === 'job stalled more than allowable limit'
             ? 'the run was lost twice (the server running it stopped) and is not tried again'
             : reason;
-        const { result } = failed(message) as { result: SubmissionRecord };
+        const { result } = failed(message);
         if (await this.#store.update({ ...record, ...result })) {
           this.#options.logger.warn({ token, reason }, 'judge0 submission lost');
         }

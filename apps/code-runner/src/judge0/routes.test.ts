@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -432,6 +434,116 @@ describe("Judge0's workers", () => {
       const res = await h.post('/submissions?wait=true&fields=stdout,status_id', { source_code: 'x', language_id: 71 });
       expect(res.body).toEqual({ stdout: 'ran', status_id: 3 });
       expect(h.runner.jobs).toHaveLength(3);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("Judge0's callbacks through the API (a real receiver on loopback)", () => {
+  type Received = { method: string; type: string | undefined; body: Record<string, unknown> };
+  const received: Received[] = [];
+  let receiver: Server;
+  let port = 0;
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        received.push({ method: req.method ?? '', type: req.headers['content-type'], body: JSON.parse(text) });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    port = (receiver.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((resolve) => receiver.close(resolve)));
+  afterEach(() => {
+    received.length = 0;
+  });
+  const waitFor = async (check: () => boolean, ms = 5000) => {
+    for (const until = Date.now() + ms; !check() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it('refuses callback_url unless CALLBACK_ALLOW is set, as Judge0 with callbacks off', async () => {
+    const h = echoHarness();
+    try {
+      const res = await h.post('/submissions', {
+        source_code: 'print(1)',
+        language_id: 71,
+        callback_url: `http://127.0.0.1:${port}/hook`,
+      });
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({ callback_url: ['setting callback is not allowed'] });
+      expect((await h.get('/config_info')).body.enable_callbacks).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('PUTs the finished submission (default fields, base64) to an allowed address', async () => {
+    const h = echoHarness({ CALLBACK_ALLOW: '127.0.0.1/32' });
+    try {
+      expect((await h.get('/config_info')).body.enable_callbacks).toBe(true);
+      const url = `http://127.0.0.1:${port}/hook?from=judge0`;
+      const res = await h.post('/submissions?wait=true&fields=token,callback_url', {
+        source_code: 'print(1)',
+        language_id: 71,
+        stdin: 'called back',
+        callback_url: url,
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.callback_url).toBe(url);
+      await waitFor(() => received.length > 0);
+      expect(received).toEqual([
+        {
+          method: 'PUT',
+          type: 'application/json',
+          body: {
+            token: res.body.token,
+            stdout: b64('called back'),
+            stderr: null,
+            compile_output: null,
+            message: null,
+            time: '0.012',
+            memory: 2048,
+            status: { id: 3, description: 'Accepted' },
+          },
+        },
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses a host that is not listed, and never calls a listed name that resolves to loopback', async () => {
+    const h = echoHarness({ CALLBACK_ALLOW: 'localhost, hooks.example.com' });
+    try {
+      const refused = await h.post('/submissions', {
+        source_code: 'print(1)',
+        language_id: 71,
+        callback_url: `http://127.0.0.1:${port}/hook`,
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body.callback_url?.[0]).toMatch(/127\.0\.0\.1.*loopback.*CALLBACK_ALLOW/);
+      const other = await h.post('/submissions', {
+        source_code: 'print(1)',
+        language_id: 71,
+        callback_url: 'https://elsewhere.example.org/hook',
+      });
+      expect(other.body).toEqual({ callback_url: ['host "elsewhere.example.org" is not allowed (CALLBACK_ALLOW)'] });
+      // Listed by name, accepted; but it resolves to 127.0.0.1, which only a CIDR may allow: nothing is sent.
+      const res = await h.post('/submissions?wait=true', {
+        source_code: 'print(1)',
+        language_id: 71,
+        callback_url: `http://localhost:${port}/hook`,
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.status).toEqual({ id: 3, description: 'Accepted' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(received).toEqual([]);
     } finally {
       await h.close();
     }

@@ -6,96 +6,17 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { ClientError } from '../errors.ts';
 import type { ErrorShape } from '../http/errors.ts';
 import type { RunnerApi } from '../runner.ts';
+import { isMultiFileProgram } from './languages.ts';
+import { requestedFields, serializeSubmission } from './serialize.ts';
 import type { Judge0Service } from './service.ts';
-import { seconds, statuses, statusOf } from './statuses.ts';
-import { configInfo, type FieldErrors, parseSubmission, type SubmissionRecord } from './submission.ts';
+import { statuses } from './statuses.ts';
+import { acceptSubmission, configInfo, type FieldErrors, type SubmissionRecord } from './submission.ts';
 
 /** The Judge0 CE version whose API this is: the official SDK picks its language ids by it. */
 export const judge0Version = '1.13.1';
 
 /** Judge0's error answers: `{"error": "..."}` (validation failures are `{field: [messages]}`, written by the routes). */
 export const judge0Shape: ErrorShape = (message) => ({ error: message });
-
-/** Every field of a submission (Judge0's SubmissionSerializer: the table's columns, `status` and `language`). */
-export const submissionFields = [
-  'source_code',
-  'language_id',
-  'stdin',
-  'expected_output',
-  'stdout',
-  'status_id',
-  'created_at',
-  'finished_at',
-  'time',
-  'memory',
-  'stderr',
-  'token',
-  'number_of_runs',
-  'cpu_time_limit',
-  'cpu_extra_time',
-  'wall_time_limit',
-  'memory_limit',
-  'stack_limit',
-  'max_processes_and_or_threads',
-  'enable_per_process_and_thread_time_limit',
-  'enable_per_process_and_thread_memory_limit',
-  'max_file_size',
-  'compile_output',
-  'exit_code',
-  'exit_signal',
-  'message',
-  'wall_time',
-  'compiler_options',
-  'command_line_arguments',
-  'redirect_stderr_to_stdout',
-  'callback_url',
-  'additional_files',
-  'enable_network',
-  'status',
-  'language',
-] as const;
-
-/** The fields answered when none are asked for (Judge0's default_fields). */
-export const defaultFields = ['token', 'time', 'memory', 'stdout', 'stderr', 'compile_output', 'message', 'status'];
-
-/** The `fields` parameter: a comma list, `*` for all, absent for the default ones; 400 naming the unknown. */
-export function requestedFields(param: string | undefined): string[] {
-  const asked = (param ?? '')
-    .split(',')
-    .map((field) => field.trim())
-    .filter(Boolean);
-  if (asked.includes('*')) return [...submissionFields];
-  const invalid = asked.filter((field) => !(submissionFields as readonly string[]).includes(field));
-  if (invalid.length > 0) throw new ClientError(400, `invalid fields: [${invalid.join(', ')}]`, { reason: 'invalid' });
-  return asked.length > 0 ? asked : defaultFields;
-}
-
-const base64Texts = new Set(['source_code', 'stdin', 'expected_output', 'stdout', 'stderr', 'compile_output']);
-const decimals = new Set(['cpu_time_limit', 'cpu_extra_time', 'wall_time_limit']);
-
-/** A submission as Judge0 answers it: `fields` only, texts base64 when `base64` (the message too). */
-export function serializeSubmission(
-  record: SubmissionRecord,
-  fields: readonly string[],
-  base64: boolean,
-  languageName: (id: number) => string | null,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of fields) {
-    if (field === 'status') out.status = statusOf(record.status_id);
-    else if (field === 'language') out.language = { id: record.language_id, name: languageName(record.language_id) };
-    else if (field === 'additional_files') out.additional_files = null;
-    else if (base64Texts.has(field) || field === 'message') {
-      const stored = record[field as keyof SubmissionRecord] as string | null;
-      out[field] = stored === null || base64 ? stored : Buffer.from(stored, 'base64').toString('utf8');
-    } else if (decimals.has(field)) {
-      out[field] = seconds((record[field as keyof SubmissionRecord] as number) * 1000);
-    } else {
-      out[field] = record[field as keyof SubmissionRecord] ?? null;
-    }
-  }
-  return out;
-}
 
 export interface Judge0RoutesOptions {
   service: Judge0Service;
@@ -189,7 +110,7 @@ export function judge0Routes(options: Judge0RoutesOptions) {
     const answers: ({ token: string } | FieldErrors)[] = [];
     const records: SubmissionRecord[] = [];
     for (const item of items) {
-      const parsed = parseSubmission(item, { base64, settings, languages });
+      const parsed = await acceptSubmission(item, { base64, settings, languages });
       if ('errors' in parsed) {
         answers.push(parsed.errors);
       } else {
@@ -227,7 +148,7 @@ export function judge0Routes(options: Judge0RoutesOptions) {
     await checkQueue(1);
     const fields = requestedFields(c.req.query('fields'));
     const base64 = base64Param(c);
-    const parsed = parseSubmission(await readBody(c), { base64, settings, languages });
+    const parsed = await acceptSubmission(await readBody(c), { base64, settings, languages });
     if ('errors' in parsed) {
       runner.reject('invalid');
       return c.json(parsed.errors, 422);
@@ -256,14 +177,16 @@ export function judge0Routes(options: Judge0RoutesOptions) {
     const language = languages.get(Number(c.req.param('id') ?? ''));
     if (!language) throw notFound();
     const { spec } = language.runtime;
+    // Judge0's multi-file program has neither: its archive's own `compile` and `run` scripts say what to do.
+    const project = isMultiFileProgram(language);
     return c.json(
       {
         id: language.id,
         name: language.name,
         is_archived: false,
-        source_file: spec.fileName,
-        compile_cmd: spec.compile ? spec.compile.join(' ') : null,
-        run_cmd: spec.run.join(' '),
+        source_file: project ? null : spec.fileName,
+        compile_cmd: !project && spec.compile ? spec.compile.join(' ') : null,
+        run_cmd: project ? null : spec.run.join(' '),
       },
       200,
     );

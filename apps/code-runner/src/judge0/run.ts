@@ -1,11 +1,12 @@
 import type { LimitSet } from '@repo/runner-api';
 import type { RunLimits } from '@repo/sandbox';
 import { ClientError } from '../errors.ts';
-import { prepareFiles } from '../executor.ts';
+import { type PreparedFile, prepareFiles } from '../executor.ts';
 import type { LanguageRuntime } from '../languages.ts';
 import { resolveLimits } from '../limits.ts';
 import type { RunnerApi } from '../runner.ts';
-import type { Judge0Language } from './languages.ts';
+import { type AdditionalFile, AdditionalFilesError, unpackAdditionalFiles } from './additional-files.ts';
+import { isMultiFileProgram, type Judge0Language } from './languages.ts';
 import { judgeRun, type RunVerdict, Status, seconds } from './statuses.ts';
 import { type SubmissionRecord, type SubmissionResult, stripShellCharacters } from './submission.ts';
 
@@ -55,6 +56,41 @@ export function runtimeFor(record: SubmissionRecord, runtime: LanguageRuntime): 
   return spec === runtime.spec ? runtime : { ...runtime, spec };
 }
 
+/** What a submission's box holds and runs: the runtime, the files (the main one first) and the arguments. */
+export interface SubmissionBox {
+  runtime: LanguageRuntime;
+  files: PreparedFile[];
+  args: string[];
+}
+
+/**
+ * The box of a submission as isolate_job.rb fills it. The source file is written first, then the additional files
+ * are extracted around it with `unzip -n`, which never replaces a file: one named like the source file (or inside
+ * it) is left out. Only the source file is compiled, as Judge0's compile_cmd names it alone. A multi-file program
+ * has no source file and no arguments (Judge0 runs `/bin/bash run` as it is), and a compile stage
+ * (`/bin/bash compile`) only when the archive holds a `compile` file.
+ */
+export function submissionBox(
+  record: SubmissionRecord,
+  language: Judge0Language,
+  additional: readonly AdditionalFile[],
+): SubmissionBox {
+  const base = language.runtime;
+  if (isMultiFileProgram(language)) {
+    const compiles = additional.some((file) => file.name === 'compile');
+    const runtime = compiles ? { ...base, spec: { ...base.spec, compile: ['bash', 'compile'] } } : base;
+    return { runtime: runtimeFor(record, runtime), files: [...additional], args: [] };
+  }
+  const runtime = runtimeFor(
+    record,
+    additional.length > 0 ? { ...base, spec: { ...base.spec, sourceExtensions: [] } } : base,
+  );
+  const [source] = prepareFiles(runtime, [{ content: record.source_code, encoding: 'base64' }]) as [PreparedFile];
+  const beside = additional.filter((file) => file.name !== source.name && !file.name.startsWith(`${source.name}/`));
+  const args = record.command_line_arguments ? splitWords(stripShellCharacters(record.command_line_arguments)) : [];
+  return { runtime, files: [source, ...beside], args };
+}
+
 /** The run-stage limits of a submission (times in s, sizes in KB), within the server's maxima. */
 export function runLimitsFor(record: SubmissionRecord, maxima: LimitSet): RunLimits {
   const cpuMs = record.cpu_time_limit * 1000;
@@ -82,7 +118,7 @@ const encode = (text: string | null) => (text === null ? null : Buffer.from(text
 /** What became of a submission handed to a worker: its result, or back to the queue (not run: no box, shutdown). */
 export type Outcome = { result: SubmissionResult } | { requeue: 'busy' | 'shutdown' };
 
-export function failed(message: string): Outcome {
+export function failed(message: string): { result: SubmissionResult } {
   return {
     result: {
       status_id: Status.boxerr,
@@ -111,9 +147,17 @@ export async function runSubmission(
   signal?: AbortSignal,
 ): Promise<Outcome> {
   if (!language) return failed(`language with id ${record.language_id} is no longer offered by this server`);
-  const runtime = runtimeFor(record, language.runtime);
-  const files = prepareFiles(runtime, [{ content: record.source_code, encoding: 'base64' }]);
-  const args = record.command_line_arguments ? splitWords(stripShellCharacters(record.command_line_arguments)) : [];
+  let additional: AdditionalFile[] = [];
+  if (record.additional_files) {
+    try {
+      // Checked against max_extract_size when it was submitted: here only the box's disk bounds it.
+      additional = await unpackAdditionalFiles(record.additional_files, { maxExtractBytes: runner.maxima.disk });
+    } catch (error) {
+      if (error instanceof AdditionalFilesError) return failed(`additional_files ${error.message}`);
+      throw error;
+    }
+  }
+  const { runtime, files, args } = submissionBox(record, language, additional);
   const limits = { compile: resolveLimits({}, runner.maxima).compile, run: runLimitsFor(record, runner.maxima) };
   const stdin = Buffer.from(record.stdin ?? '', 'base64');
   const expectedOutput = decode(record.expected_output);

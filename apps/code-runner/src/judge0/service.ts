@@ -2,9 +2,11 @@ import path from 'node:path';
 import type { Logger } from '@repo/service';
 import type { Config } from '../config.ts';
 import type { RunnerApi } from '../runner.ts';
+import { sendCallback } from './callback.ts';
 import { type Judge0Language, judge0Languages } from './languages.ts';
 import { createRedisJudge0 } from './redis.ts';
 import { type Outcome, runSubmission } from './run.ts';
+import { defaultFields, serializeSubmission } from './serialize.ts';
 import { SqliteSubmissionStore, type SubmissionStore } from './store.ts';
 import { type Judge0Settings, judge0Settings, type SubmissionRecord } from './submission.ts';
 import { type Judge0Workers, SubmissionWorkers } from './workers.ts';
@@ -71,6 +73,46 @@ function sqliteBackend(
   };
 }
 
+/**
+ * The callbacks of finished submissions, sent by the process that ran them: Judge0's PUT of the submission (the
+ * default fields, base64), guarded by CALLBACK_ALLOW. Off the worker's path: a slow receiver holds no box.
+ */
+class Callbacks {
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #config: Config;
+  readonly #logger: Logger;
+  readonly #languageName: (id: number) => string | null;
+
+  constructor(config: Config, logger: Logger, languageName: (id: number) => string | null) {
+    this.#config = config;
+    this.#logger = logger;
+    this.#languageName = languageName;
+  }
+
+  send(record: SubmissionRecord): void {
+    const url = record.callback_url;
+    if (!url) return;
+    const body = serializeSubmission(record, defaultFields, true, this.#languageName);
+    const sent = sendCallback(url, body, { allow: this.#config.CALLBACK_ALLOW, signal: this.#abort.signal }).then(
+      (report) => {
+        const fields = { token: record.token, callback: url, ...report };
+        if (report.ok) this.#logger.debug(fields, 'judge0 callback sent');
+        else this.#logger.warn(fields, 'judge0 callback failed');
+      },
+    );
+    this.#inFlight.add(sent);
+    void sent.finally(() => this.#inFlight.delete(sent));
+  }
+
+  /** Gives the callbacks on their way a few seconds, then stops them. */
+  async close(graceMs = 5000): Promise<void> {
+    const grace = setTimeout(() => this.#abort.abort(), graceMs);
+    await Promise.allSettled([...this.#inFlight]);
+    clearTimeout(grace);
+  }
+}
+
 type RunSubmission = (record: SubmissionRecord) => Promise<Outcome>;
 
 /**
@@ -81,11 +123,12 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
   const { config, runner, logger } = options;
   const resultTtlSeconds = config.RESULT_TTL;
   const languages = new Map(judge0Languages(runner.runtimes).map((language) => [language.id, language]));
+  const callbacks = new Callbacks(config, logger, (id) => languages.get(id)?.name ?? null);
   const common = {
     size: runner.info().pool.size,
     logger,
     run: (record: SubmissionRecord) => runSubmission(record, languages.get(record.language_id), runner),
-    onFinished: (_record: SubmissionRecord) => {},
+    onFinished: (record: SubmissionRecord) => callbacks.send(record),
   };
   const backend =
     config.REDIS_URL && !options.store
@@ -103,7 +146,7 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
         );
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= backend.close();
+    closing ??= backend.close().then(() => callbacks.close());
     return closing;
   };
   if (runner.shutdown.aborted) void close();
@@ -116,6 +159,8 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
     settings: judge0Settings(runner.maxima, {
       maxQueueSize: config.MAX_QUEUE_SIZE,
       allowEnableNetwork: config.JUDGE0_ALLOW_ENABLE_NETWORK,
+      maxExtractBytes: config.JUDGE0_MAX_EXTRACT_SIZE * 1024,
+      callbackAllow: config.CALLBACK_ALLOW,
     }),
     store: backend.store,
     workers: backend.workers,

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LimitSet } from '@repo/runner-api';
-import type { Judge0Language } from './languages.ts';
+import {
+  AdditionalFilesError,
+  decodeArchive,
+  defaultMaxExtractBytes,
+  unpackAdditionalFiles,
+} from './additional-files.ts';
+import { type CallbackAllow, callbackUrlError, parseCallbackAllow } from './callback.ts';
+import { isMultiFileProgram, type Judge0Language } from './languages.ts';
 import { Status } from './statuses.ts';
 
 /** A submission as stored: the request with its defaults, then its result. Texts are base64, as Judge0 keeps them. */
@@ -25,6 +32,8 @@ export interface SubmissionRecord {
   redirect_stderr_to_stdout: boolean;
   enable_network: boolean;
   callback_url: string | null;
+  /** The zip archive whose files join the box, base64 (Judge0 takes it base64 whatever `base64_encoded` says). */
+  additional_files: string | null;
   status_id: number;
   created_at: string;
   finished_at: string | null;
@@ -57,6 +66,8 @@ export type SubmissionResult = Pick<
   | 'memory'
 >;
 
+const noCallbacks = parseCallbackAllow(undefined);
+
 /** A numeric setting of a submission: its default and the range a request may ask for. */
 interface Bound {
   default: number;
@@ -74,6 +85,10 @@ export interface Judge0Settings {
   maxQueueSize: number;
   allowEnableNetwork: boolean;
   maxBatchSize: number;
+  /** The most bytes `additional_files` may inflate to (Judge0's `max_extract_size`); default 10240 KB. */
+  maxExtractBytes?: number;
+  /** Where a `callback_url` may point (CALLBACK_ALLOW); none allowed when absent. */
+  callbackAllow?: CallbackAllow;
 }
 
 export const numericFields = [
@@ -90,11 +105,16 @@ export type NumericField = (typeof numericFields)[number];
 
 /**
  * Judge0 CE's defaults and maxima (app/helpers/config.rb), each capped by this server's maxima for a run:
- * times in seconds, memory, stack and file size in KB.
+ * times in seconds, memory, stack and file size in KB; the extract size in bytes, within the box's disk.
  */
 export function judge0Settings(
   maxima: LimitSet,
-  options: { maxQueueSize: number; allowEnableNetwork: boolean },
+  options: {
+    maxQueueSize: number;
+    allowEnableNetwork: boolean;
+    maxExtractBytes?: number;
+    callbackAllow?: CallbackAllow;
+  },
 ): Judge0Settings {
   const maxCpu = maxima.run_cpu_time / 1000;
   const maxWall = maxima.run_timeout / 1000;
@@ -125,6 +145,8 @@ export function judge0Settings(
     maxQueueSize: options.maxQueueSize,
     allowEnableNetwork: options.allowEnableNetwork,
     maxBatchSize: 20,
+    maxExtractBytes: Math.min(options.maxExtractBytes ?? defaultMaxExtractBytes, maxima.disk),
+    callbackAllow: options.callbackAllow,
   };
 }
 
@@ -150,6 +172,16 @@ function toText(value: unknown): string | null {
   return typeof value === 'string' ? value : String(value);
 }
 
+/** `additional_files` as stored (base64 without line breaks), or why it is not base64. */
+function storedArchive(value: unknown): { archive: string } | { problem: string } {
+  try {
+    return { archive: decodeArchive(toText(value) ?? '').toString('base64') };
+  } catch (error) {
+    if (error instanceof AdditionalFilesError) return { problem: error.message };
+    throw error;
+  }
+}
+
 /** Judge0's `gsub(/[$&;<>|`]/, "")` on compiler options and command-line arguments. */
 export function stripShellCharacters(text: string): string {
   return text.trim().replace(/[$&;<>|`]/g, '');
@@ -160,14 +192,49 @@ export interface NewSubmission {
   language: Judge0Language;
 }
 
+export interface ParseContext {
+  base64: boolean;
+  settings: Judge0Settings;
+  languages: ReadonlyMap<number, Judge0Language>;
+  now?: Date;
+}
+
 /**
  * A submission from a request's fields, with Judge0's defaults, or Judge0's validation errors (422). With
- * `base64`, `source_code`, `stdin` and `expected_output` arrive base64-encoded.
+ * `base64`, `source_code`, `stdin` and `expected_output` arrive base64-encoded; `additional_files` always does.
+ * The archive is not unpacked here: acceptSubmission() does that too.
  */
-export function parseSubmission(
+export function parseSubmission(input: unknown, context: ParseContext): NewSubmission | { errors: FieldErrors } {
+  return parseFields(input, context).parsed;
+}
+
+/**
+ * parseSubmission, then the archive of `additional_files` unpacked as a run will unpack it: 422
+ * `{"additional_files": [why]}` when it cannot be (Judge0 itself finds out only in the box, and runs without
+ * the files unzip refused). What the routes call: it is asynchronous, the archive is inflated.
+ */
+export async function acceptSubmission(
   input: unknown,
-  context: { base64: boolean; settings: Judge0Settings; languages: ReadonlyMap<number, Judge0Language>; now?: Date },
-): NewSubmission | { errors: FieldErrors } {
+  context: ParseContext,
+): Promise<NewSubmission | { errors: FieldErrors }> {
+  const { parsed, archive } = parseFields(input, context);
+  if (archive === null) return parsed;
+  try {
+    await unpackAdditionalFiles(archive, {
+      maxExtractBytes: context.settings.maxExtractBytes ?? defaultMaxExtractBytes,
+    });
+    return parsed;
+  } catch (error) {
+    if (!(error instanceof AdditionalFilesError)) throw error;
+    return { errors: { ...('errors' in parsed ? parsed.errors : {}), additional_files: [error.message] } };
+  }
+}
+
+/** The submission or its errors, and the archive to unpack (null: none, or it is not even base64). */
+function parseFields(
+  input: unknown,
+  context: ParseContext,
+): { parsed: NewSubmission | { errors: FieldErrors }; archive: string | null } {
   const errors: FieldErrors = {};
   const add = (field: string, message: string) => {
     errors[field] ??= [];
@@ -185,17 +252,31 @@ export function parseSubmission(
       : Buffer.from(text, 'utf8').toString('base64');
   };
 
-  const source = encode(body.source_code);
-  if (!present(body.source_code) || source === '') add('source_code', "can't be blank");
   let language: Judge0Language | undefined;
   let languageId = Number.NaN;
-  if (!present(body.language_id)) {
-    add('language_id', "can't be blank");
-  } else {
+  if (present(body.language_id)) {
     languageId = Math.trunc(Number(body.language_id));
     language = context.languages.get(languageId);
-    if (!language)
-      add('language_id', `language with id ${Number.isNaN(languageId) ? body.language_id : languageId} doesn't exist`);
+  }
+  // Judge0's is_project: the archive is the program, and there is no source file.
+  const project = language !== undefined && isMultiFileProgram(language);
+  const source = encode(body.source_code);
+  if (project) {
+    if (present(body.source_code)) add('source_code', 'must be blank');
+  } else if (!present(body.source_code) || source === '') {
+    add('source_code', "can't be blank");
+  }
+  let archive: string | null = null;
+  if (present(body.additional_files)) {
+    const stored = storedArchive(body.additional_files);
+    if ('problem' in stored) add('additional_files', stored.problem);
+    else archive = stored.archive;
+  } else if (project) {
+    add('additional_files', "can't be blank");
+  }
+  if (!present(body.language_id)) add('language_id', "can't be blank");
+  else if (!language) {
+    add('language_id', `language with id ${Number.isNaN(languageId) ? body.language_id : languageId} doesn't exist`);
   }
 
   const numbers = {} as Record<NumericField, number>;
@@ -228,8 +309,11 @@ export function parseSubmission(
   }
   const enableNetwork = toBoolean(body.enable_network) ?? false;
   if (enableNetwork && !context.settings.allowEnableNetwork) add('enable_network', 'enabling network is not allowed');
-  if (present(body.callback_url)) add('callback_url', 'setting callback is not allowed');
-  if (present(body.additional_files)) add('additional_files', 'setting additional files is not allowed');
+  const callbackUrl = present(body.callback_url) ? toText(body.callback_url) : null;
+  if (callbackUrl !== null) {
+    const problem = callbackUrlError(callbackUrl, context.settings.callbackAllow ?? noCallbacks);
+    if (problem) add('callback_url', problem);
+  }
 
   const compilerOptions = toText(body.compiler_options);
   if (compilerOptions !== null && compilerOptions.length > 512) {
@@ -240,35 +324,39 @@ export function parseSubmission(
   const args = toText(body.command_line_arguments);
   if (args !== null && args.length > 512) add('command_line_arguments', 'is too long (maximum is 512 characters)');
 
-  if (Object.keys(errors).length > 0 || !language) return { errors };
+  if (Object.keys(errors).length > 0 || !language) return { parsed: { errors }, archive };
   return {
-    language,
-    record: {
-      token: randomUUID(),
-      source_code: source ?? '',
-      language_id: languageId,
-      compiler_options: compilerOptions,
-      command_line_arguments: args,
-      stdin: encode(body.stdin),
-      expected_output: encode(body.expected_output),
-      ...numbers,
-      enable_per_process_and_thread_time_limit: false,
-      enable_per_process_and_thread_memory_limit: false,
-      redirect_stderr_to_stdout: toBoolean(body.redirect_stderr_to_stdout) ?? false,
-      enable_network: enableNetwork,
-      callback_url: null,
-      status_id: Status.queue,
-      created_at: (context.now ?? new Date()).toISOString(),
-      finished_at: null,
-      stdout: null,
-      stderr: null,
-      compile_output: null,
-      message: null,
-      exit_code: null,
-      exit_signal: null,
-      time: null,
-      wall_time: null,
-      memory: null,
+    archive,
+    parsed: {
+      language,
+      record: {
+        token: randomUUID(),
+        source_code: source ?? '',
+        language_id: languageId,
+        compiler_options: compilerOptions,
+        command_line_arguments: args,
+        stdin: encode(body.stdin),
+        expected_output: encode(body.expected_output),
+        ...numbers,
+        enable_per_process_and_thread_time_limit: false,
+        enable_per_process_and_thread_memory_limit: false,
+        redirect_stderr_to_stdout: toBoolean(body.redirect_stderr_to_stdout) ?? false,
+        enable_network: enableNetwork,
+        callback_url: callbackUrl,
+        additional_files: archive,
+        status_id: Status.queue,
+        created_at: (context.now ?? new Date()).toISOString(),
+        finished_at: null,
+        stdout: null,
+        stderr: null,
+        compile_output: null,
+        message: null,
+        exit_code: null,
+        exit_signal: null,
+        time: null,
+        wall_time: null,
+        memory: null,
+      },
     },
   };
 }
@@ -283,10 +371,10 @@ export function configInfo(settings: Judge0Settings, options: { resultTtlSeconds
     allowed_languages_for_compile_options: [] as string[],
     enable_command_line_arguments: true,
     enable_submission_delete: false,
-    enable_callbacks: false,
+    enable_callbacks: settings.callbackAllow?.enabled ?? false,
     callbacks_max_tries: 3,
     callbacks_timeout: 5.0,
-    enable_additional_files: false,
+    enable_additional_files: true,
     max_queue_size: settings.maxQueueSize,
     cpu_time_limit: b.cpu_time_limit.default,
     max_cpu_time_limit: b.cpu_time_limit.max,
@@ -309,7 +397,8 @@ export function configInfo(settings: Judge0Settings, options: { resultTtlSeconds
     number_of_runs: b.number_of_runs.default,
     max_number_of_runs: b.number_of_runs.max,
     redirect_stderr_to_stdout: false,
-    max_extract_size: 0,
+    /** KB, as Judge0 writes it. */
+    max_extract_size: Math.floor((settings.maxExtractBytes ?? defaultMaxExtractBytes) / 1024),
     enable_batched_submissions: true,
     max_submission_batch_size: settings.maxBatchSize,
     submission_cache_duration: 0.0,
