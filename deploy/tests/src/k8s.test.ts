@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Deployment } from 'kubernetes-models/apps/v1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
@@ -25,6 +25,7 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Namespace': Namespace,
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
@@ -104,13 +105,19 @@ function quantity(value: string | number | undefined): number {
   return Number(match[1]) * unit;
 }
 
+type Probe = {
+  httpGet?: { path: string; port: string | number };
+  tcpSocket?: { port: string | number };
+  exec?: { command: string[] };
+};
 type Container = {
   name: string;
   image: string;
+  args?: string[];
   ports: { name: string; containerPort: number }[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
   resources: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
     allowPrivilegeEscalation?: boolean;
@@ -122,6 +129,7 @@ type Container = {
 };
 type PodSpec = {
   hostUsers?: boolean;
+  automountServiceAccountToken?: boolean;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
   containers: Container[];
   volumes?: { name: string; emptyDir?: { sizeLimit?: string } }[];
@@ -131,10 +139,32 @@ const podOf = (d: K8sObject) =>
     .template;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
+/** The kinds that run pods: the apps' Deployments and Redis's StatefulSet. */
+const isWorkload = (o: K8sObject) => o.kind === 'Deployment' || o.kind === 'StatefulSet';
+
+type NetworkPolicyPeer = {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  ipBlock?: unknown;
+};
+type NetworkPolicyRule = {
+  to?: NetworkPolicyPeer[];
+  from?: NetworkPolicyPeer[];
+  ports?: { port: number; protocol: string }[];
+};
+type NetworkPolicyObject = K8sObject & {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress?: NetworkPolicyRule[];
+    egress?: NetworkPolicyRule[];
+  };
+};
 
 describe.each(kustomizations)('deploy/k8s/%s', (dir) => {
   const objects = render(dir);
   const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const workloads = objects.filter(isWorkload);
 
   it('renders objects that all validate against their schemas', () => {
     expect(objects.length).toBeGreaterThan(0);
@@ -153,19 +183,27 @@ describe.each(kustomizations)('deploy/k8s/%s', (dir) => {
   });
 
   it('runs every container with probes, requests and limits, and a locked-down security context', () => {
-    expect(deployments.length).toBeGreaterThan(0);
-    for (const deployment of deployments) {
-      const pod = podOf(deployment).spec;
-      expect(pod.securityContext?.runAsNonRoot, deployment.metadata.name).toBe(true);
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const workload of workloads) {
+      const pod = podOf(workload).spec;
+      expect(pod.securityContext?.runAsNonRoot, workload.metadata.name).toBe(true);
       expect(pod.securityContext?.seccompProfile?.type).toMatch(/^(RuntimeDefault|Localhost)$/);
+      expect(pod.automountServiceAccountToken, `${workload.metadata.name} mounts no API token`).toBe(false);
       for (const c of pod.containers) {
-        expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
-        expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+        // The apps serve /readyz and /healthz on a named port; Redis is probed by an exec'd redis-cli.
+        if (workload.kind === 'Deployment') {
+          expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
+          expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+        }
         for (const probe of [c.readinessProbe, c.livenessProbe]) {
-          expect(
-            c.ports.map((p) => p.name),
-            `probe port of ${c.name}`,
-          ).toContain(probe?.httpGet?.port);
+          expect(probe, `probes of ${c.name}`).toBeDefined();
+          const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+          if (port !== undefined)
+            expect(
+              c.ports.map((p) => p.name),
+              `probe port of ${c.name}`,
+            ).toContain(port);
+          else expect(probe?.exec?.command.length, `probe of ${c.name}`).toBeGreaterThan(0);
         }
         for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
           const request = quantity(c.resources.requests?.[resource]);
@@ -204,7 +242,7 @@ describe.each(kustomizations)('deploy/k8s/%s', (dir) => {
   it('selects its pods with every Service, and targets a named container port', () => {
     for (const service of objects.filter((o) => o.kind === 'Service')) {
       const spec = service.spec as { selector: Record<string, string>; ports: { targetPort: string }[] };
-      const targets = deployments.filter((d) => matches(spec.selector, podOf(d).metadata.labels));
+      const targets = workloads.filter((d) => matches(spec.selector, podOf(d).metadata.labels));
       expect(targets.map((d) => d.metadata.name)).toEqual([service.metadata.name]);
       const portNames = podOf(targets[0] as K8sObject).spec.containers.flatMap((c) => c.ports.map((p) => p.name));
       for (const p of spec.ports) expect(portNames).toContain(p.targetPort);
@@ -219,8 +257,11 @@ describe('probe paths exist in the apps', () => {
   });
 });
 
+const codeRunnerObjects = render('base/code-runner');
+const redisObjects = render('base/redis');
+
 describe('code-runner', () => {
-  const objects = render('base/code-runner');
+  const objects = codeRunnerObjects;
   const find = (kind: string) => objects.find((o) => o.kind === kind) ?? expect.fail(`no ${kind} in base/code-runner`);
   const podLabels = podOf(find('Deployment')).metadata.labels;
 
@@ -244,19 +285,163 @@ describe('code-runner', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThan(pdb.spec.minAvailable);
   });
 
-  it('denies all egress from its pods and admits only the API port', () => {
-    const policy = find('NetworkPolicy') as K8sObject & {
-      spec: {
-        podSelector: { matchLabels: Record<string, string> };
-        policyTypes: string[];
-        egress?: unknown[];
-        ingress: { ports: { port: number }[] }[];
-      };
-    };
+  it('lets its pods reach only Redis (6379) and the cluster DNS (53), and admits only the API port', () => {
+    const policy = find('NetworkPolicy') as NetworkPolicyObject;
     expect(matches(policy.spec.podSelector.matchLabels, podLabels)).toBe(true);
-    expect(policy.spec.policyTypes).toContain('Egress');
+    expect(policy.spec.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
+    // Exactly these rules: anything more (another port, a peer without a selector, an ipBlock) fails here.
+    expect(policy.spec.egress).toEqual([
+      {
+        to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'code-runner-redis' } } }],
+        ports: [{ port: 6379, protocol: 'TCP' }],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      },
+    ]);
+    // The Redis peer selects Redis's pods, and not code-runner's own.
+    const redisPods = podOf(redisObjects.find((o) => o.kind === 'StatefulSet') as K8sObject).metadata.labels;
+    const redisPeer = policy.spec.egress?.[0]?.to?.[0]?.podSelector?.matchLabels ?? {};
+    expect(matches(redisPeer, redisPods)).toBe(true);
+    expect(matches(redisPeer, podLabels)).toBe(false);
+    expect(policy.spec.ingress?.flatMap((rule) => rule.ports?.map((p) => p.port))).toEqual([10100]);
+    expect(readFileSync(join(k8sDir, 'base/code-runner/networkpolicy.yaml'), 'utf8')).toMatch(/CALLBACK_ALLOW/);
+  });
+});
+
+describe("redis (base/redis): Judge0's queue and submissions, shared by the code-runner replicas", () => {
+  const objects = redisObjects;
+  const find = (kind: string) => objects.find((o) => o.kind === kind) ?? expect.fail(`no ${kind} in base/redis`);
+  const statefulSet = find('StatefulSet') as K8sObject & {
+    spec: {
+      replicas: number;
+      serviceName: string;
+      selector: { matchLabels: Record<string, string> };
+      volumeClaimTemplates?: { metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }[];
+    };
+  };
+  const pod = podOf(statefulSet);
+  const container = pod.spec.containers[0] as Container;
+  const args = container.args ?? [];
+  /** The value after a redis-server option (`--maxmemory 512mb`). */
+  const option = (name: string) => {
+    const at = args.indexOf(`--${name}`);
+    return at < 0 ? undefined : args[at + 1];
+  };
+  const service = find('Service') as K8sObject & {
+    spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] };
+  };
+  const codeRunnerPods = podOf(codeRunnerObjects.find((o) => o.kind === 'Deployment') as K8sObject);
+
+  it('runs one replica of the official redis image, pinned to a release, as redis-server', () => {
+    expect(statefulSet.spec.replicas).toBe(1);
+    expect(matches(statefulSet.spec.selector.matchLabels, pod.metadata.labels)).toBe(true);
+    expect(statefulSet.spec.serviceName).toBe(service.metadata.name);
+    expect(container.image).toMatch(/^redis:\d+\.\d+\.\d+-alpine$/);
+    expect(args[0]).toBe('redis-server');
+  });
+
+  it('runs non-root with a read-only root, no capabilities and no privilege escalation', () => {
+    expect(pod.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 999,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(pod.spec.hostUsers).toBeUndefined();
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    for (const resource of ['cpu', 'memory', 'ephemeral-storage']) {
+      expect(container.resources.requests?.[resource], `request of ${resource}`).toBeDefined();
+      expect(container.resources.limits?.[resource], `limit of ${resource}`).toBeDefined();
+    }
+  });
+
+  it('persists with the append-only file and never evicts (BullMQ requires noeviction), under its memory limit', () => {
+    expect(option('appendonly')).toBe('yes');
+    expect(option('maxmemory-policy')).toBe('noeviction');
+    const maxmemory =
+      /^(\d+)(mb|gb)$/.exec(option('maxmemory') ?? '') ?? expect.fail('--maxmemory <n>mb|gb is not set');
+    const bytes = Number(maxmemory[1]) * (maxmemory[2] === 'gb' ? 2 ** 30 : 2 ** 20);
+    expect(bytes).toBeGreaterThan(0);
+    // Room for the copy-on-write of the forked AOF rewrite and for buffers.
+    expect(bytes).toBeLessThanOrEqual(quantity(container.resources.limits?.memory) * 0.75);
+  });
+
+  it('keeps its data on a volumeClaimTemplate mounted where Redis writes', () => {
+    const dir = option('dir') ?? '/data';
+    const mount = container.volumeMounts?.find((m) => m.mountPath === dir) ?? expect.fail(`${dir} is not mounted`);
+    const claim =
+      statefulSet.spec.volumeClaimTemplates?.find((t) => t.metadata.name === mount.name) ??
+      expect.fail(`${mount.name} is not a volumeClaimTemplate`);
+    expect(quantity(claim.spec.resources.requests.storage)).toBeGreaterThanOrEqual(2 ** 30);
+    expect(pod.spec.volumes?.some((v) => v.name === mount.name) ?? false, 'no pod volume shadows the claim').toBe(
+      false,
+    );
+  });
+
+  it("is probed with redis-cli ping, exec'd (its NetworkPolicy admits only code-runner)", () => {
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe?.exec?.command.join(' ')).toMatch(/redis-cli ping/);
+    }
+  });
+
+  it('serves 6379 through a ClusterIP Service named like the StatefulSet, on a named port', () => {
+    expect(service.metadata.name).toBe(statefulSet.metadata.name);
+    expect(matches(service.spec.selector, pod.metadata.labels)).toBe(true);
+    expect(service.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
+    expect(container.ports).toEqual([{ name: 'redis', containerPort: 6379, protocol: 'TCP' }]);
+  });
+
+  it("admits only code-runner's pods, on 6379, and has no egress at all", () => {
+    const policy = find('NetworkPolicy') as NetworkPolicyObject;
+    expect(matches(policy.spec.podSelector.matchLabels, pod.metadata.labels)).toBe(true);
+    expect(policy.spec.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
     expect(policy.spec.egress ?? []).toEqual([]);
-    expect(policy.spec.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([10100]);
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'code-runner' } } }],
+        ports: [{ port: 6379, protocol: 'TCP' }],
+      },
+    ]);
+    const from = policy.spec.ingress?.[0]?.from?.[0]?.podSelector?.matchLabels ?? {};
+    expect(matches(from, codeRunnerPods.metadata.labels)).toBe(true);
+    expect(matches(from, pod.metadata.labels)).toBe(false);
+  });
+
+  it("is what code-runner's REDIS_URL names: the Service's name and port", () => {
+    const env = codeRunnerPods.spec.containers[0]?.env ?? [];
+    const value = env.find((e) => e.name === 'REDIS_URL')?.value ?? expect.fail('code-runner has no REDIS_URL');
+    const url = new URL(value);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe(service.metadata.name);
+    expect(Number(url.port)).toBe(service.spec.ports[0]?.port);
+  });
+
+  it.each(readdirSync(join(k8sDir, 'overlays')))('is included by overlays/%s, beside code-runner', (overlay) => {
+    const rendered = render(`overlays/${overlay}`);
+    const named = (kind: string, name: string) => rendered.find((o) => o.kind === kind && o.metadata.name === name);
+    const redis = named('StatefulSet', statefulSet.metadata.name) ?? expect.fail('no Redis StatefulSet');
+    for (const kind of ['Service', 'NetworkPolicy', 'ServiceAccount'])
+      expect(named(kind, statefulSet.metadata.name), kind).toBeDefined();
+    const codeRunner = named('Deployment', 'code-runner') ?? expect.fail('no code-runner Deployment');
+    expect(redis.metadata.namespace).toBe(codeRunner.metadata.namespace);
+    // code-runner's egress to Redis still selects Redis's pods there.
+    const policy = named('NetworkPolicy', 'code-runner') as NetworkPolicyObject;
+    const redisRule = policy.spec.egress?.find((rule) => rule.ports?.some((p) => p.port === 6379));
+    expect(matches(redisRule?.to?.[0]?.podSelector?.matchLabels ?? {}, podOf(redis).metadata.labels)).toBe(true);
   });
 });
 
@@ -294,11 +479,30 @@ describe('overlays/openshift', () => {
     expect(service.spec.ports.map((p) => p.name)).toContain(route.spec.port?.targetPort);
   });
 
-  it('leaves the uid to OpenShift (restricted SCC) but still demands non-root', () => {
-    for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
-      const context = podOf(deployment).spec.securityContext;
-      expect(context?.runAsUser).toBeUndefined();
+  it('leaves the uid to OpenShift (restricted SCC) but still demands non-root, Redis included', () => {
+    const workloads = objects.filter(isWorkload);
+    expect(workloads.map((w) => w.kind)).toContain('StatefulSet');
+    for (const workload of workloads) {
+      const context = podOf(workload).spec.securityContext as Record<string, unknown> | undefined;
+      expect(context?.runAsUser, workload.metadata.name).toBeUndefined();
+      expect(context?.runAsGroup, workload.metadata.name).toBeUndefined();
+      expect(context?.fsGroup, workload.metadata.name).toBeUndefined();
       expect(context?.runAsNonRoot).toBe(true);
     }
+  });
+
+  it("points code-runner's DNS egress at OpenShift's DNS pods (openshift-dns, port 5353)", () => {
+    const policy = objects.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'code-runner',
+    ) as NetworkPolicyObject;
+    expect(policy.spec.egress).toHaveLength(2);
+    expect(policy.spec.egress?.[0]?.ports).toEqual([{ port: 6379, protocol: 'TCP' }]);
+    expect(policy.spec.egress?.[1]).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'openshift-dns' } } }],
+      ports: [
+        { port: 5353, protocol: 'UDP' },
+        { port: 5353, protocol: 'TCP' },
+      ],
+    });
   });
 });
