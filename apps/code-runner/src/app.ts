@@ -18,7 +18,7 @@ import { type ErrorShape, errorAnswers, messageShape, v1Shape } from './http/err
 import { rateLimit } from './http/rate-limit.ts';
 import { createUpgrades, type Upgrades } from './http/upgrade.ts';
 import { judge0Routes, judge0Shape } from './judge0/routes.ts';
-import { createJudge0, type Judge0Service } from './judge0/service.ts';
+import { createJudge0, type Judge0Service, judge0Metrics } from './judge0/service.ts';
 import { connectRoutes } from './routes/connect.ts';
 import { v1Routes } from './routes/v1.ts';
 import { packagesAreReadOnly, v2Routes } from './routes/v2.ts';
@@ -160,6 +160,7 @@ export function createApp(deps: AppDependencies) {
   );
   // Judge0's API at its own paths (/submissions, /languages, ...), its guards on those paths only.
   const judge0Service = deps.judge0 ?? createJudge0({ config, runner, logger });
+  judge0Metrics(registry, judge0Service);
   const judge0 = judge0Routes({
     service: judge0Service,
     runner,
@@ -175,12 +176,7 @@ export function createApp(deps: AppDependencies) {
     '/',
     healthRoutes({
       registry,
-      readiness: async () => {
-        const sandbox = runner.readiness();
-        if (!sandbox.ready || judge0Service.backend !== 'redis') return sandbox;
-        // Past one replica Judge0's submissions live in Redis: a replica that cannot reach it takes no traffic.
-        return (await judge0Service.ready()) ? sandbox : { ready: false, reason: 'redis (REDIS_URL) does not answer' };
-      },
+      readiness: () => runner.readiness(),
       liveness: () => runner.liveness(),
     }),
   );

@@ -15,31 +15,49 @@ interface JobData {
   token: string;
 }
 
-/**
- * Writes a submission that has not finished yet (status 1 or 2): a finished one is never overwritten, so a
- * late write (a run given up on, another replica's verdict) cannot undo a result. ARGV[2] is the time to keep
- * it in ms, or empty to keep the key's own.
- */
-const writeUnfinished = `
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local status = cjson.decode(current).status_id
-if type(status) == 'number' and status > 2 then return 0 end
-if ARGV[2] == '' then
-  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
+// Each submission is a hash: `record` (its JSON) and `status` (its status id, which wins over the JSON's). A
+// finished one (status 3 and up) is never written again, so a late write (a run given up on, another
+// replica's verdict) cannot undo a result.
+
+/** Takes a queued (or re-queued) submission to run: marks it Processing and answers its JSON; nil if finished. */
+const claimScript = `
+local status = tonumber(redis.call('HGET', KEYS[1], 'status'))
+if not status or status > 2 then return false end
+redis.call('HSET', KEYS[1], 'status', 2)
+return redis.call('HGET', KEYS[1], 'record')
+`;
+
+/** Writes an unfinished submission (ARGV: JSON, status, ms to keep it or ''); 1 if written. */
+const writeUnfinishedScript = `
+local status = tonumber(redis.call('HGET', KEYS[1], 'status'))
+if not status or status > 2 then return 0 end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2])
+if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1
+`;
+
+/** Sets the status from ARGV[1] to ARGV[2], only if it is ARGV[1]; 1 if set. */
+const moveStatusScript = `
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
 return 1
 `;
 
 type StoreRedis = Redis & {
-  writeUnfinished(key: string, json: string, ttlMs: string): Promise<number>;
+  claimSubmission(key: string): Promise<string | null>;
+  writeUnfinished(key: string, json: string, status: number, ttlMs: string): Promise<number>;
+  moveStatus(key: string, from: number, to: number): Promise<number>;
 };
 
+function recordOf(json: string, status: string | null): SubmissionRecord {
+  const record = JSON.parse(json) as SubmissionRecord;
+  if (status !== null) record.status_id = Number(status);
+  return record;
+}
+
 /**
- * Submissions in Redis, shared by every replica: one JSON string per token (finished ones expire after the
- * retention time, by Redis itself), queued through BullMQ.
+ * Submissions in Redis, shared by every replica: one hash per token (finished ones expire after the retention
+ * time, by Redis itself), queued through BullMQ.
  */
 export class RedisSubmissionStore implements SubmissionStore {
   readonly #redis: StoreRedis;
@@ -48,7 +66,9 @@ export class RedisSubmissionStore implements SubmissionStore {
   readonly #ttlMs: number;
 
   constructor(redis: Redis, queue: Queue<JobData>, options: { prefix: string; resultTtlMs: number }) {
-    redis.defineCommand('writeUnfinished', { numberOfKeys: 1, lua: writeUnfinished });
+    redis.defineCommand('claimSubmission', { numberOfKeys: 1, lua: claimScript });
+    redis.defineCommand('writeUnfinished', { numberOfKeys: 1, lua: writeUnfinishedScript });
+    redis.defineCommand('moveStatus', { numberOfKeys: 1, lua: moveStatusScript });
     this.#redis = redis as StoreRedis;
     this.#queue = queue;
     this.#prefix = options.prefix;
@@ -96,7 +116,9 @@ export class RedisSubmissionStore implements SubmissionStore {
 
   async #add(records: readonly SubmissionRecord[]): Promise<void> {
     const multi = this.#redis.multi();
-    for (const record of records) multi.set(this.#key(record.token), JSON.stringify(record));
+    for (const record of records) {
+      multi.hset(this.#key(record.token), 'record', JSON.stringify(record), 'status', record.status_id);
+    }
     const written = await multi.exec();
     const error = written?.find(([e]) => e)?.[0];
     if (error) throw error;
@@ -122,8 +144,14 @@ export class RedisSubmissionStore implements SubmissionStore {
 
   async getMany(tokens: readonly string[]): Promise<(SubmissionRecord | null)[]> {
     if (tokens.length === 0) return [];
-    const values = await this.#reach(() => this.#redis.mget(tokens.map((token) => this.#key(token))));
-    return values.map((value) => (value === null ? null : (JSON.parse(value) as SubmissionRecord)));
+    const pipeline = this.#redis.pipeline();
+    for (const token of tokens) pipeline.hmget(this.#key(token), 'record', 'status');
+    const answers = await this.#reach(() => pipeline.exec());
+    return (answers ?? []).map(([error, value]) => {
+      if (error) throw error;
+      const [json, status] = value as [string | null, string | null];
+      return json === null ? null : recordOf(json, status);
+    });
   }
 
   async queued(): Promise<number> {
@@ -131,13 +159,31 @@ export class RedisSubmissionStore implements SubmissionStore {
   }
 
   async finish(record: SubmissionRecord): Promise<void> {
-    await this.#redis.set(this.#key(record.token), JSON.stringify(record), 'PX', this.#ttlMs);
+    const key = this.#key(record.token);
+    const status = String(record.status_id);
+    await this.#redis
+      .multi()
+      .hset(key, 'record', JSON.stringify(record), 'status', status)
+      .pexpire(key, this.#ttlMs)
+      .exec();
+  }
+
+  /** Takes a submission to run (marks it Processing); null when it is unknown or has finished. */
+  async claim(token: string): Promise<SubmissionRecord | null> {
+    const json = await this.#redis.claimSubmission(this.#key(token));
+    return json === null ? null : recordOf(json, String(Status.process));
   }
 
   /** Writes a submission unless it has finished meanwhile; true when written. */
   async update(record: SubmissionRecord): Promise<boolean> {
     const ttl = record.status_id > Status.process ? String(this.#ttlMs) : '';
-    return (await this.#redis.writeUnfinished(this.#key(record.token), JSON.stringify(record), ttl)) === 1;
+    const key = this.#key(record.token);
+    return (await this.#redis.writeUnfinished(key, JSON.stringify(record), record.status_id, ttl)) === 1;
+  }
+
+  /** Puts a Processing submission back to In Queue (its run went back to the queue); true when it was Processing. */
+  async requeue(token: string): Promise<boolean> {
+    return (await this.#redis.moveStatus(this.#key(token), Status.process, Status.queue)) === 1;
   }
 
   /** Redis removes finished submissions itself (each has its expiry). */
@@ -246,11 +292,10 @@ export class RedisWorkers implements Judge0Workers {
 
   async #process(job: Job<JobData>, lockToken?: string): Promise<void> {
     const { logger, busyRetryMs = 250 } = this.#options;
-    const record = await this.#store.get(job.data.token);
-    if (!record || record.status_id > Status.process) return;
+    const record = await this.#store.claim(job.data.token);
+    if (!record) return;
     this.#working++;
     try {
-      await this.#store.update({ ...record, status_id: Status.process });
       let outcome: Outcome;
       try {
         outcome = await this.#options.run(record);
@@ -259,7 +304,7 @@ export class RedisWorkers implements Judge0Workers {
         outcome = failed('internal error');
       }
       if ('requeue' in outcome) {
-        await this.#store.update({ ...record, status_id: Status.queue });
+        await this.#store.requeue(record.token);
         if (outcome.requeue === 'busy') {
           await job.moveToDelayed(Date.now() + busyRetryMs, lockToken);
           throw new DelayedError();
@@ -298,8 +343,7 @@ export class RedisWorkers implements Judge0Workers {
   /** A run whose process died goes back to the queue: its submission says so until another replica takes it. */
   async #requeued(token: string): Promise<void> {
     try {
-      const record = await this.#store.get(token);
-      if (record?.status_id === Status.process) await this.#store.update({ ...record, status_id: Status.queue });
+      await this.#store.requeue(token);
     } catch (error) {
       this.#options.logger.error({ err: error, token }, 'judge0 store failed');
     }

@@ -1,5 +1,6 @@
 import type { LimitSet } from '@repo/runner-api';
 import type { RunLimits } from '@repo/sandbox';
+import { limitBounds } from '@repo/sandbox/limits';
 import { ClientError } from '../errors.ts';
 import { type PreparedFile, prepareFiles } from '../executor.ts';
 import type { LanguageRuntime } from '../languages.ts';
@@ -104,6 +105,9 @@ export function runLimitsFor(record: SubmissionRecord, maxima: LimitSet): RunLim
     memoryBytes: record.memory_limit * 1024,
     processes: record.max_processes_and_or_threads,
     fileSizeBytes: record.max_file_size * 1024,
+    // isolate's -k: 0 is no stack limit, bounded there by the memory limit, as here. Below the sandbox's least
+    // stack (8 MiB, what an exec's arguments need) a limit is raised to it.
+    stackBytes: Math.max((record.stack_limit || record.memory_limit) * 1024, limitBounds.stackBytes.min),
     diskBytes: maxima.disk,
     openFiles: maxima.open_files,
     stdoutBytes: maxima.stdout,

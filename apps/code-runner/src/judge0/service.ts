@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '@repo/service';
+import { Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { RunnerApi } from '../runner.ts';
 import { sendCallback } from './callback.ts';
@@ -169,4 +170,35 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
     ready: 'ping' in backend ? backend.ping : backend.ready,
     close,
   };
+}
+
+/**
+ * Judge0's gauges, read at scrape time: the shared queue, this replica's runs, and whether the store answers (an
+ * alert on Redis away; replicas stay ready, since /api/v1 and /api/v2 do not need it).
+ */
+export function judge0Metrics(registry: Registry, service: Judge0Service): void {
+  new Gauge({
+    name: 'code_runner_judge0_queued',
+    help: "Judge0 submissions waiting to run (every replica's, with REDIS_URL)",
+    registers: [registry],
+    async collect() {
+      this.set(await service.store.queued().catch(() => Number.NaN));
+    },
+  });
+  new Gauge({
+    name: 'code_runner_judge0_running',
+    help: 'Judge0 submissions running in this replica',
+    registers: [registry],
+    collect() {
+      this.set(service.workers.working);
+    },
+  });
+  new Gauge({
+    name: 'code_runner_judge0_store_up',
+    help: "1 when Judge0's submission store answers (Redis with REDIS_URL, else SQLite)",
+    registers: [registry],
+    async collect() {
+      this.set((await service.ready()) ? 1 : 0);
+    },
+  });
 }
