@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -308,7 +309,9 @@ describe("Judge0's SQLite store", () => {
 
   it('keeps results and puts Processing submissions back in the queue when reopened', async () => {
     const file = path.join(dir, 'restart.sqlite');
-    const first = new SqliteSubmissionStore({ file, resultTtlMs: 60_000 });
+    // A process that ran and is gone: its claims are lost.
+    const dead = spawnSync('true').pid;
+    const first = new SqliteSubmissionStore({ file, resultTtlMs: 60_000, owner: `${dead}-1` });
     const a = record('a');
     const b = record('b');
     await first.add([a, b]);
@@ -322,6 +325,37 @@ describe("Judge0's SQLite store", () => {
     expect((await second.get(b.token))?.status_id).toBe(1);
     expect((await second.claim())?.token).toBe(b.token);
     await second.close();
+  });
+
+  it("leaves alone what a live process sharing the file runs, and takes up a dead one's at its sweep", async () => {
+    const file = path.join(dir, 'shared.sqlite');
+    const live = new SqliteSubmissionStore({ file, resultTtlMs: 60_000 });
+    const a = record('a');
+    await live.add([a]);
+    expect((await live.claim())?.token).toBe(a.token);
+    // A sibling opening the same file (same WORK_DIR) must not run it again.
+    const sibling = new SqliteSubmissionStore({ file, resultTtlMs: 60_000, owner: 'sibling-1' });
+    expect((await sibling.get(a.token))?.status_id).toBe(2);
+    expect(await sibling.claim()).toBeNull();
+    // The first process "dies": a store that says its owner is gone puts its claim back at the next sweep.
+    const b = record('b');
+    await sibling.add([b]);
+    const doomed = new SqliteSubmissionStore({ file, resultTtlMs: 60_000, owner: 'doomed-1', ownerAlive: () => true });
+    expect((await doomed.claim())?.token).toBe(b.token);
+    await doomed.close();
+    let doomedAlive = true;
+    const sweeper = new SqliteSubmissionStore({
+      file,
+      resultTtlMs: 60_000,
+      owner: 'sweeper-1',
+      ownerAlive: (owner) => owner !== 'doomed-1' || doomedAlive,
+    });
+    expect((await sweeper.get(b.token))?.status_id).toBe(2);
+    doomedAlive = false;
+    await sweeper.expire();
+    expect((await sweeper.get(b.token))?.status_id).toBe(1);
+    expect((await sweeper.get(a.token))?.status_id).toBe(2);
+    await Promise.all([live.close(), sibling.close(), sweeper.close()]);
   });
 });
 

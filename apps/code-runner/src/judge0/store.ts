@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ownerTagAlive, ownTag } from '@repo/sandbox';
 import { Status } from './statuses.ts';
 import type { SubmissionRecord } from './submission.ts';
 
@@ -19,7 +20,10 @@ export interface SubmissionStore {
   queued(): Promise<number>;
   /** Writes a finished submission (its result and status). */
   finish(record: SubmissionRecord): Promise<void>;
-  /** Removes the submissions that finished more than the retention time ago; how many went. */
+  /**
+   * Removes the submissions that finished more than the retention time ago (and, where the store can tell,
+   * puts back in the queue those whose process died while running them); how many went.
+   */
   expire(): Promise<number>;
   close(): Promise<void>;
 }
@@ -38,6 +42,9 @@ export interface SqliteStoreOptions {
   /** How long a finished submission is kept, ms. */
   resultTtlMs: number;
   now?: () => number;
+  /** Who claims here: `<pid>-<start time>` of this process (ownTag), and how to tell whether one still runs. */
+  owner?: string;
+  ownerAlive?: (owner: string) => boolean;
 }
 
 interface Row {
@@ -46,13 +53,16 @@ interface Row {
 }
 
 /**
- * The store of one machine: one SQLite file (WAL). A submission left Processing by a process that died goes
- * back to the queue when the store is opened again, so a restart resumes it.
+ * The store of one machine: one SQLite file (WAL), which several processes sharing a WORK_DIR may open. A claim
+ * names its process; a submission left Processing by a process that died goes back to the queue when a store is
+ * opened and at each sweep, so a restart (or a sibling) resumes it, and a live sibling's runs are left alone.
  */
 export class SqliteSubmissionStore implements ClaimingStore {
   readonly #db: DatabaseSync;
   readonly #ttlMs: number;
   readonly #now: () => number;
+  readonly #owner: string;
+  readonly #ownerAlive: (owner: string) => boolean;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -60,6 +70,8 @@ export class SqliteSubmissionStore implements ClaimingStore {
     this.#db = new DatabaseSync(options.file);
     this.#ttlMs = options.resultTtlMs;
     this.#now = options.now ?? Date.now;
+    this.#owner = options.owner ?? ownTag;
+    this.#ownerAlive = options.ownerAlive ?? ownerTagAlive;
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
@@ -74,7 +86,29 @@ export class SqliteSubmissionStore implements ClaimingStore {
       CREATE INDEX IF NOT EXISTS submissions_by_status ON submissions (status_id, seq);
       CREATE INDEX IF NOT EXISTS submissions_by_finish ON submissions (finished_ms);
     `);
-    this.#db.prepare('UPDATE submissions SET status_id = ? WHERE status_id = ?').run(Status.queue, Status.process);
+    // Files of earlier versions: the claim's owner came later.
+    const columns = this.#db.prepare('PRAGMA table_info(submissions)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'claimed_by')) {
+      this.#db.exec('ALTER TABLE submissions ADD COLUMN claimed_by TEXT');
+    }
+    this.#recoverLost();
+  }
+
+  /** Puts back in the queue the submissions whose claiming process is gone; how many. */
+  #recoverLost(): number {
+    const claimed = this.#db
+      .prepare('SELECT token, claimed_by FROM submissions WHERE status_id = ?')
+      .all(Status.process) as { token: string; claimed_by: string | null }[];
+    const requeue = this.#db.prepare(
+      'UPDATE submissions SET status_id = ?, claimed_by = NULL WHERE token = ? AND status_id = ?',
+    );
+    let lost = 0;
+    for (const { token, claimed_by: owner } of claimed) {
+      // Ours are running here; a live sibling's too. A claim without an owner is an earlier version's.
+      if (owner === this.#owner || (owner !== null && this.#ownerAlive(owner))) continue;
+      lost += Number(requeue.run(Status.queue, token, Status.process).changes);
+    }
+    return lost;
   }
 
   #record(row: Row | undefined): SubmissionRecord | null {
@@ -121,26 +155,29 @@ export class SqliteSubmissionStore implements ClaimingStore {
   async claim(): Promise<SubmissionRecord | null> {
     const row = this.#db
       .prepare(
-        `UPDATE submissions SET status_id = ?
+        `UPDATE submissions SET status_id = ?, claimed_by = ?
          WHERE seq = (SELECT seq FROM submissions WHERE status_id = ? ORDER BY seq LIMIT 1)
          RETURNING status_id, data`,
       )
-      .get(Status.process, Status.queue) as Row | undefined;
+      .get(Status.process, this.#owner, Status.queue) as Row | undefined;
     return this.#record(row);
   }
 
   async finish(record: SubmissionRecord): Promise<void> {
     const finished = record.finished_at ? Date.parse(record.finished_at) : this.#now();
     this.#db
-      .prepare('UPDATE submissions SET status_id = ?, finished_ms = ?, data = ? WHERE token = ?')
+      .prepare('UPDATE submissions SET status_id = ?, finished_ms = ?, data = ?, claimed_by = NULL WHERE token = ?')
       .run(record.status_id, finished, JSON.stringify(record), record.token);
   }
 
   async requeue(token: string): Promise<void> {
-    this.#db.prepare('UPDATE submissions SET status_id = ? WHERE token = ?').run(Status.queue, token);
+    this.#db
+      .prepare('UPDATE submissions SET status_id = ?, claimed_by = NULL WHERE token = ?')
+      .run(Status.queue, token);
   }
 
   async expire(): Promise<number> {
+    this.#recoverLost();
     const result = this.#db
       .prepare('DELETE FROM submissions WHERE finished_ms IS NOT NULL AND finished_ms < ?')
       .run(this.#expiredBefore());
