@@ -70,6 +70,9 @@ function programEnv(plan: { box: { dir: string }; env: Record<string, string> },
 const cwdInBox = (plan: { box: { dir: string }; cwd: string }) =>
   path.posix.join(boxPath, path.relative(plan.box.dir, plan.cwd));
 
+/** RLIMIT_STACK in the whole KiB `ulimit -s` takes: a warm run's init sets the same bytes. */
+const stackKiB = (bytes: number) => Math.floor(bytes / 1024);
+
 /** box-init's limits where no cgroup bounds the run: its tasks (+ box-init itself) and its memory. */
 const waiterLimits = (limits: RunLimits, cgroup: boolean) =>
   cgroup ? [] : ['--nproc', String(limits.processes + 1), '--memory', String(limits.memoryBytes)];
@@ -145,6 +148,7 @@ export function buildCommand(plan: CommandPlan): Command {
       `ulimit -n ${limits.openFiles} || f 'ulimit -n ${limits.openFiles}'`,
       `ulimit -f ${Math.floor(limits.fileSizeBytes / 512)} || f 'ulimit -f'`,
       `ulimit -S -t ${cpuSeconds} && ulimit -H -t ${cpuSeconds + 1} || f 'ulimit -t'`,
+      ...(limits.stackBytes === undefined ? [] : [`ulimit -s ${stackKiB(limits.stackBytes)} || f 'ulimit -s'`]),
     );
   if (!cg && !plan.warm) {
     const data = bwrap && init ? limits.memoryBytes + dataBackstopBytes : limits.memoryBytes;
@@ -201,8 +205,8 @@ export interface WarmRunPlan {
 
 /**
  * A run in a warm box: the request its init reads on the control connection (src/warm-box.c): the rlimits
- * it sets, the working directory, the cgroup to clone the run into, box-init's arguments and the environment, as
- * NUL-terminated strings.
+ * it sets (-1: none, the box's own stays), the working directory, the cgroup to clone the run into, box-init's
+ * arguments and the environment, as NUL-terminated strings.
  */
 export function warmRequest(plan: WarmRunPlan): Buffer {
   const { limits } = plan;
@@ -214,6 +218,7 @@ export function warmRequest(plan: WarmRunPlan): Buffer {
     String(Math.floor(limits.fileSizeBytes / 512) * 512),
     String(Math.ceil(limits.cpuTimeMs / 1000)),
     String(plan.cgroup ? -1 : limits.memoryBytes + dataBackstopBytes),
+    String(limits.stackBytes === undefined ? -1 : stackKiB(limits.stackBytes) * 1024),
     cwdInBox(plan),
     plan.into,
     String(initArgs.length),

@@ -15,6 +15,11 @@ export interface RunLimits {
   diskBytes: number;
   /** RLIMIT_NOFILE. */
   openFiles: number;
+  /**
+   * RLIMIT_STACK, soft and hard (absent: the server's own, inherited). Used in whole KiB (`ulimit -s`). Not
+   * part of `memoryBytes` where RLIMIT_DATA is the limit (level basic): the stack is its own allowance there.
+   */
+  stackBytes?: number;
   /** stdout cap: the overflow is cut at a UTF-8 character boundary, flagged, status 'output'. */
   stdoutBytes: number;
   stderrBytes: number;
@@ -53,6 +58,9 @@ export const limitBounds: Readonly<Record<NumericLimit, Readonly<{ min: number; 
   fileSizeBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
   diskBytes: { min: 64 * 1024, max: Number.MAX_SAFE_INTEGER },
   openFiles: { min: 16, max: Number.MAX_SAFE_INTEGER },
+  // The kernel gives exec's argv and env a quarter of the stack rlimit: under 8 MiB, the wrapper's exec of bwrap
+  // with a program's `maxExecBytes` would fail (E2BIG).
+  stackBytes: { min: 8 * MiB, max: Number.MAX_SAFE_INTEGER },
   stdoutBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
   stderrBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
 });
@@ -66,7 +74,7 @@ export const maxArgBytes = 32 * 4096 - 1;
 /**
  * The most bytes of a run's argv and env together (each string with its NUL): the kernel refuses an exec past
  * a quarter of the stack rlimit (2 MiB under the usual 8 MiB) with E2BIG; the wrapper and bwrap add their own
- * arguments, so the program gets half of that.
+ * arguments, so the program gets half of that. Hence the least `stackBytes`: 8 MiB.
  */
 export const maxExecBytes = 1024 * 1024;
 

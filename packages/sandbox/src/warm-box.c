@@ -13,17 +13,17 @@
 // same uid can neither ptrace it nor write its memory.
 //
 // A request is four connections to SOCKET (three without stdin), in any order, each opening with a 16-byte
-// header: "WB2", its role, the request's 8-byte nonce, and a 32-bit length (the control connection's
+// header: "WB3", its role, the request's 8-byte nonce, and a 32-bit length (the control connection's
 // payload; 0 for the others). Roles: `C` control (`c`: the program gets no stdin, /dev/null), `I` the
 // program's stdin, `O` its stdout, `E` its stderr, `P` a ping, answered `idle` between runs. The stream
 // connections become the program's fds 0-2 as they are. The control payload is NUL-terminated strings:
-// TMP_BYTES NOFILE FSIZE_BYTES CPU_SECONDS DATA_BYTES(-1: none) CWD CGROUP ARGC box-init-args... env... CGROUP
-// is empty, or (cgroup v2) the name of the run's fresh cgroup in the directory bound at /run/warm/cg: the run
-// is cloned straight into it (CLONE_INTO_CGROUP, kernels from 5.7), so no process is ever moved (where a
-// seccomp profile answers clone3 with ENOSYS, the run joins it itself before anything else). Each run
-// gets its own cgroup namespace. During the run the server may send `k <signal number>` lines on it; closing
-// it kills the run. At the end the box writes what box-init reported on its fd 3, then `exit <status>`, and
-// closes every connection.
+// TMP_BYTES NOFILE FSIZE_BYTES CPU_SECONDS DATA_BYTES(-1: none) STACK_BYTES(-1: the init's own) CWD CGROUP
+// ARGC box-init-args... env... CGROUP is empty, or (cgroup v2) the name of the run's fresh cgroup in the
+// directory bound at /run/warm/cg: the run is cloned straight into it (CLONE_INTO_CGROUP, kernels from 5.7),
+// so no process is ever moved (where a seccomp profile answers clone3 with ENOSYS, the run joins it itself
+// before anything else). Each run gets its own cgroup namespace. During the run the server may send
+// `k <signal number>` lines on it; closing it kills the run. At the end the box writes what box-init reported
+// on its fd 3, then `exit <status>`, and closes every connection.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -108,7 +108,7 @@ static int un_address(const char *path, struct sockaddr_un *address) {
 // ---- the run, inside its fresh namespaces (PID 1 of the new pid namespace until it execs box-init) ----
 
 struct request {
-  long long tmp_bytes, nofile, fsize, cpu, data;
+  long long tmp_bytes, nofile, fsize, cpu, data, stack;
   const char *cwd;
   const char *cgroup; // "" or the name of the run's cgroup under cgroupDir
   int join;           // the run joins its cgroup itself (no clone3 here: a seccomp profile answers ENOSYS)
@@ -224,6 +224,8 @@ static void run_child(const struct request *request, const int fds[3], int repor
   set_limit(report, RLIMIT_FSIZE, request->fsize, request->fsize, "RLIMIT_FSIZE");
   set_limit(report, RLIMIT_CPU, request->cpu, request->cpu + 1, "RLIMIT_CPU");
   if (request->data >= 0) set_limit(report, RLIMIT_DATA, request->data, request->data, "RLIMIT_DATA");
+  // Set here, before the exec of box-init: the kernel reads it then, for the run's stack and for its argv.
+  if (request->stack >= 0) set_limit(report, RLIMIT_STACK, request->stack, request->stack, "RLIMIT_STACK");
   if (chdir(request->cwd) != 0) child_fail(report, "chdir");
 
   for (int i = 0; i < 3; i++) {
@@ -263,16 +265,16 @@ static int parse_request(char *payload, size_t size, struct request *request) {
     at += strlen(at) + 1;
   }
   long long argc;
-  if (count < 8 || parse_number(strings[0], &request->tmp_bytes) || parse_number(strings[1], &request->nofile) ||
+  if (count < 9 || parse_number(strings[0], &request->tmp_bytes) || parse_number(strings[1], &request->nofile) ||
       parse_number(strings[2], &request->fsize) || parse_number(strings[3], &request->cpu) ||
-      parse_number(strings[4], &request->data) || parse_number(strings[7], &argc) || argc < 1 ||
-      (size_t)argc > count - 8 || strchr(strings[6], '/') || strcmp(strings[6], ".") == 0 ||
-      strcmp(strings[6], "..") == 0) {
+      parse_number(strings[4], &request->data) || parse_number(strings[5], &request->stack) ||
+      parse_number(strings[8], &argc) || argc < 1 || (size_t)argc > count - 9 || strchr(strings[7], '/') ||
+      strcmp(strings[7], ".") == 0 || strcmp(strings[7], "..") == 0) {
     free(strings);
     return -1;
   }
-  request->cwd = strings[5];
-  request->cgroup = strings[6];
+  request->cwd = strings[6];
+  request->cgroup = strings[7];
   // argv: box-init's path, then its arguments; env: the rest. Both NULL-terminated in place.
   char **argv = calloc((size_t)argc + 2, sizeof *argv);
   if (!argv) {
@@ -281,15 +283,15 @@ static int parse_request(char *payload, size_t size, struct request *request) {
   }
   request->strings = strings;
   argv[0] = (char *)initPath;
-  for (long long i = 0; i < argc; i++) argv[i + 1] = strings[8 + i];
+  for (long long i = 0; i < argc; i++) argv[i + 1] = strings[9 + i];
   request->argv = argv;
-  request->env = strings + 8 + argc; // strings[count] is NULL (calloc)
+  request->env = strings + 9 + argc; // strings[count] is NULL (calloc)
   return 0;
 }
 
 enum { headerSize = 16, collectTimeoutMs = 2000 };
 
-// One connection's header: "WB2", its role, the run's 8-byte nonce and (control only) the request's length.
+// One connection's header: "WB3", its role, the run's 8-byte nonce and (control only) the request's length.
 struct header {
   char role;
   char nonce[8];
@@ -299,7 +301,7 @@ struct header {
 static int read_header(int fd, struct header *header) {
   struct pollfd ready = {fd, POLLIN, 0};
   char raw[headerSize];
-  if (poll(&ready, 1, collectTimeoutMs) != 1 || read_all(fd, raw, sizeof raw) != 0 || memcmp(raw, "WB2", 3) != 0)
+  if (poll(&ready, 1, collectTimeoutMs) != 1 || read_all(fd, raw, sizeof raw) != 0 || memcmp(raw, "WB3", 3) != 0)
     return -1;
   header->role = raw[3];
   memcpy(header->nonce, raw + 4, sizeof header->nonce);

@@ -155,7 +155,7 @@ export class WarmBox {
     const nonce = randomBytes(8);
     const open = (role: string, payload?: Buffer): Socket => {
       const header = Buffer.alloc(16);
-      header.write(`WB2${role}`, 0, 'latin1');
+      header.write(`WB3${role}`, 0, 'latin1');
       nonce.copy(header, 4);
       header.writeUInt32LE(payload?.length ?? 0, 12);
       const socket = connect(this.socket);
@@ -217,7 +217,7 @@ export class WarmBox {
         resolve(ok);
       };
       socket.on('error', () => finish(false));
-      socket.on('connect', () => socket.write(Buffer.concat([Buffer.from('WB2P', 'latin1'), Buffer.alloc(12)])));
+      socket.on('connect', () => socket.write(Buffer.concat([Buffer.from('WB3P', 'latin1'), Buffer.alloc(12)])));
       socket.on('data', (chunk: Buffer) => {
         answer += chunk.toString('latin1');
         if (answer.includes('\n')) finish(answer === 'idle\n');

@@ -1,4 +1,7 @@
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -10,6 +13,15 @@ import { RedisSubmissionStore } from './redis.ts';
 import { Status } from './statuses.ts';
 
 const PYTHON = 71;
+
+/** Mount points under `dir`, deepest first (from /proc/self/mounts). */
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point.startsWith(`${dir}/`))
+    .reverse();
+}
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 let redis: RedisProcess;
@@ -97,6 +109,56 @@ describe('the Redis store', () => {
   });
 });
 
+describe('a submission whose run is lost twice', () => {
+  it('ends as Internal Error, never Processing for ever', async () => {
+    // One server at a time on a queue of their own, each killed while it runs the submission.
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'code-runner-lost-'));
+    chmodSync(workDir, 0o711);
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: 'lost-twice',
+      NUM_RUNNERS: '1',
+      JUDGE0_STALLED_MS: '1000',
+      WORK_DIR: workDir,
+    };
+    const client = new Redis(redis.url);
+    // Killed once its own claim is recorded (Processing alone may be the previous server's).
+    const killWhileRunning = async (server: ServerProcess, token: string) => {
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const owner = await client.hget(`lost-twice:judge0:submission:${token}`, 'claimed_by');
+        if (owner?.startsWith(`${server.child.pid}-`)) break;
+        expect(Date.now()).toBeLessThan(until);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const killed = new Promise((resolve) => server.child.once('exit', resolve));
+      server.child.kill('SIGKILL');
+      await killed;
+    };
+    try {
+      const first = await startServer(main, env);
+      const { token } = await submit(first, { source_code: 'import time\ntime.sleep(2.5)', language_id: PYTHON });
+      await killWhileRunning(first, token);
+      const second = await startServer(main, env);
+      await killWhileRunning(second, token);
+      const third = await startServer(main, env);
+      try {
+        expect(await poll(third, token, 30_000)).toMatchObject({
+          status: { id: Status.boxerr },
+          message: 'the run was lost twice (the server running it stopped) and is not tried again',
+        });
+      } finally {
+        expect(await third.stop()).toBe(0);
+      }
+    } finally {
+      await client.quit();
+      // A killed server's boxes may still be busy when the next one starts, which then leaves them for later.
+      for (const point of mountsUnder(workDir)) spawnSync('umount', ['--lazy', point]);
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("Judge0's API on two real servers sharing a real Redis", () => {
   let a: ServerProcess;
   let b: ServerProcess;
@@ -161,6 +223,7 @@ describe("Judge0's API on two real servers sharing a real Redis", () => {
       expect(await poll(b, token)).toMatchObject({ stdout: 'back\n' });
       expect(await a.stop()).toBe(0);
     } finally {
+      for (const point of mountsUnder(workDir)) spawnSync('umount', ['--lazy', point]);
       rmSync(workDir, { recursive: true, force: true });
     }
   });

@@ -1,3 +1,4 @@
+import { ownTag } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { DelayedError, type Job, Queue, QueueEvents, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -19,11 +20,15 @@ interface JobData {
 // finished one (status 3 and up) is never written again, so a late write (a run given up on, another
 // replica's verdict) cannot undo a result.
 
-/** Takes a queued (or re-queued) submission to run: marks it Processing and answers its JSON; nil if finished. */
+/**
+ * Takes a queued submission to run: marks it Processing, by whom (ARGV[1], the process's `<pid>-<start time>`),
+ * and answers its JSON; nil if finished. A run BullMQ gives back after its replica died stays Processing until
+ * it is taken again: marking it In Queue from the stalled event would race with the next claim.
+ */
 const claimScript = `
 local status = tonumber(redis.call('HGET', KEYS[1], 'status'))
 if not status or status > 2 then return false end
-redis.call('HSET', KEYS[1], 'status', 2)
+redis.call('HSET', KEYS[1], 'status', 2, 'claimed_by', ARGV[1])
 return redis.call('HGET', KEYS[1], 'record')
 `;
 
@@ -44,7 +49,7 @@ return 1
 `;
 
 type StoreRedis = Redis & {
-  claimSubmission(key: string): Promise<string | null>;
+  claimSubmission(key: string, owner: string): Promise<string | null>;
   writeUnfinished(key: string, json: string, status: number, ttlMs: string): Promise<number>;
   moveStatus(key: string, from: number, to: number): Promise<number>;
 };
@@ -170,7 +175,7 @@ export class RedisSubmissionStore implements SubmissionStore {
 
   /** Takes a submission to run (marks it Processing); null when it is unknown or has finished. */
   async claim(token: string): Promise<SubmissionRecord | null> {
-    const json = await this.#redis.claimSubmission(this.#key(token));
+    const json = await this.#redis.claimSubmission(this.#key(token), ownTag);
     return json === null ? null : recordOf(json, String(Status.process));
   }
 
@@ -244,11 +249,12 @@ export class RedisWorkers implements Judge0Workers {
       autorun: options.size > 0,
     });
     this.#worker.on('error', (error) => logger.error({ err: error }, 'judge0 queue failed'));
+    // A run lost more than once is failed by the worker that takes it next (BullMQ's deferred failure).
+    this.#worker.on('failed', (job, error) => job && void this.#lost(job.data.token, error.message));
     this.#events = new QueueEvents(queueName, { connection: connections.events, prefix });
     this.#events.on('error', (error) => logger.error({ err: error }, 'judge0 queue events failed'));
     this.#events.on('completed', ({ jobId }) => this.#notify(jobId));
     this.#events.on('failed', ({ jobId, failedReason }) => void this.#lost(jobId, failedReason));
-    this.#events.on('stalled', ({ jobId }) => void this.#requeued(jobId));
   }
 
   get working(): number {
@@ -338,15 +344,6 @@ export class RedisWorkers implements Judge0Workers {
       this.#options.logger.error({ err: error, token }, 'judge0 store failed');
     }
     this.#notify(token);
-  }
-
-  /** A run whose process died goes back to the queue: its submission says so until another replica takes it. */
-  async #requeued(token: string): Promise<void> {
-    try {
-      await this.#store.requeue(token);
-    } catch (error) {
-      this.#options.logger.error({ err: error, token }, 'judge0 store failed');
-    }
   }
 }
 
