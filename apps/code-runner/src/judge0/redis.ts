@@ -7,7 +7,7 @@ import { failed, type Outcome } from './run.ts';
 import { Status } from './statuses.ts';
 import type { SubmissionStore } from './store.ts';
 import type { SubmissionRecord } from './submission.ts';
-import type { Judge0Workers } from './workers.ts';
+import { FinishWaiters, type Judge0Workers } from './workers.ts';
 
 /** The BullMQ queue of Judge0 submissions; each job is named by its submission's token. */
 const queueName = 'judge0';
@@ -231,7 +231,7 @@ export class RedisWorkers implements Judge0Workers {
   readonly #store: RedisSubmissionStore;
   readonly #worker: Worker<JobData>;
   readonly #events: QueueEvents;
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #waiters = new FinishWaiters();
   #working = 0;
 
   constructor(options: RedisJudge0Options, store: RedisSubmissionStore, connections: { worker: Redis; events: Redis }) {
@@ -253,7 +253,7 @@ export class RedisWorkers implements Judge0Workers {
     this.#worker.on('failed', (job, error) => job && void this.#lost(job.data.token, error.message));
     this.#events = new QueueEvents(queueName, { connection: connections.events, prefix });
     this.#events.on('error', (error) => logger.error({ err: error }, 'judge0 queue events failed'));
-    this.#events.on('completed', ({ jobId }) => this.#notify(jobId));
+    this.#events.on('completed', ({ jobId }) => this.#waiters.notify(jobId));
     this.#events.on('failed', ({ jobId, failedReason }) => void this.#lost(jobId, failedReason));
   }
 
@@ -265,9 +265,7 @@ export class RedisWorkers implements Judge0Workers {
   wake(): void {}
 
   finished(token: string, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const listeners = this.#listeners.get(token) ?? new Set();
-      this.#listeners.set(token, listeners);
+    return this.#waiters.wait(token, signal, (done) => {
       const look = setInterval(() => {
         void this.#store.get(token).then(
           (record) => (record === null || record.status_id > Status.process) && done(),
@@ -275,25 +273,13 @@ export class RedisWorkers implements Judge0Workers {
         );
       }, 1000);
       look.unref();
-      const done = () => {
-        clearInterval(look);
-        listeners.delete(done);
-        if (listeners.size === 0) this.#listeners.delete(token);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      listeners.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      return () => clearInterval(look);
     });
   }
 
   async stop(): Promise<void> {
     await this.#worker.close();
     await this.#events.close();
-  }
-
-  #notify(token: string): void {
-    for (const listener of [...(this.#listeners.get(token) ?? [])]) listener();
   }
 
   async #process(job: Job<JobData>, lockToken?: string): Promise<void> {
@@ -343,7 +329,7 @@ export class RedisWorkers implements Judge0Workers {
     } catch (error) {
       this.#options.logger.error({ err: error, token }, 'judge0 store failed');
     }
-    this.#notify(token);
+    this.#waiters.notify(token);
   }
 }
 

@@ -9,7 +9,7 @@ import type { RunnerApi } from '../runner.ts';
 import { type AdditionalFile, AdditionalFilesError, unpackAdditionalFiles } from './additional-files.ts';
 import { isMultiFileProgram, type Judge0Language } from './languages.ts';
 import { judgeRun, type RunVerdict, Status, seconds } from './statuses.ts';
-import { type SubmissionRecord, type SubmissionResult, stripShellCharacters } from './submission.ts';
+import { noOutput, type SubmissionRecord, type SubmissionResult, stripShellCharacters } from './submission.ts';
 
 /** Words of a command line as bash would split them (quotes and backslashes; no expansion). */
 export function splitWords(line: string): string[] {
@@ -124,19 +124,7 @@ export type Outcome = { result: SubmissionResult } | { requeue: 'busy' | 'shutdo
 
 export function failed(message: string): { result: SubmissionResult } {
   return {
-    result: {
-      status_id: Status.boxerr,
-      finished_at: new Date().toISOString(),
-      stdout: null,
-      stderr: null,
-      compile_output: null,
-      message: encode(message),
-      exit_code: null,
-      exit_signal: null,
-      time: null,
-      wall_time: null,
-      memory: null,
-    },
+    result: { ...noOutput, status_id: Status.boxerr, finished_at: new Date().toISOString(), message: encode(message) },
   };
 }
 
@@ -188,17 +176,10 @@ export async function runSubmission(
       if (compile.status !== 'ok') {
         return {
           result: {
+            ...noOutput,
             status_id: Status.ce,
             finished_at: new Date().toISOString(),
-            stdout: null,
-            stderr: null,
             compile_output: encode(compile.status === 'timeout' ? 'Compilation time limit exceeded.' : compileOutput),
-            message: null,
-            exit_code: null,
-            exit_signal: null,
-            time: null,
-            wall_time: null,
-            memory: null,
           },
         };
       }

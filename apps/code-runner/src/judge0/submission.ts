@@ -68,6 +68,19 @@ export type SubmissionResult = Pick<
 
 const noCallbacks = parseCallbackAllow(undefined);
 
+/** A result's outputs and figures before (or without) a run: all null, as Judge0 leaves them. */
+export const noOutput = Object.freeze({
+  stdout: null,
+  stderr: null,
+  compile_output: null,
+  message: null,
+  exit_code: null,
+  exit_signal: null,
+  time: null,
+  wall_time: null,
+  memory: null,
+} satisfies Omit<SubmissionResult, 'status_id' | 'finished_at'>);
+
 /** A numeric setting of a submission: its default and the range a request may ask for. */
 interface Bound {
   default: number;
@@ -347,15 +360,7 @@ function parseFields(
         status_id: Status.queue,
         created_at: (context.now ?? new Date()).toISOString(),
         finished_at: null,
-        stdout: null,
-        stderr: null,
-        compile_output: null,
-        message: null,
-        exit_code: null,
-        exit_signal: null,
-        time: null,
-        wall_time: null,
-        memory: null,
+        ...noOutput,
       },
     },
   };

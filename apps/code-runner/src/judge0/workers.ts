@@ -17,6 +17,37 @@ export interface Judge0Workers {
   stop(): Promise<void>;
 }
 
+/** Who waits in this process for which submission to finish (`wait=true`). */
+export class FinishWaiters {
+  readonly #listeners = new Map<string, Set<() => void>>();
+
+  /**
+   * Resolves at `notify(token)` or when `signal` fires. `watch`, if given, gets the same `done` to call (a
+   * poll of the store) and answers how to stop watching.
+   */
+  wait(token: string, signal?: AbortSignal, watch?: (done: () => void) => () => void): Promise<void> {
+    return new Promise((resolve) => {
+      const listeners = this.#listeners.get(token) ?? new Set();
+      this.#listeners.set(token, listeners);
+      let unwatch: (() => void) | undefined;
+      const done = () => {
+        unwatch?.();
+        listeners.delete(done);
+        if (listeners.size === 0) this.#listeners.delete(token);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      listeners.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+      unwatch = watch?.(done);
+    });
+  }
+
+  notify(token: string): void {
+    for (const listener of [...(this.#listeners.get(token) ?? [])]) listener();
+  }
+}
+
 export interface SubmissionWorkersOptions {
   store: ClaimingStore;
   /** At most this many submissions run at once (the runner's pool size). */
@@ -37,7 +68,7 @@ export class SubmissionWorkers implements Judge0Workers {
   readonly size: number;
   readonly #options: SubmissionWorkersOptions;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #waiters = new FinishWaiters();
   #working = 0;
   #stopped = false;
   #pumping = false;
@@ -62,18 +93,7 @@ export class SubmissionWorkers implements Judge0Workers {
 
   /** Resolves when the submission `token` finishes in this process (or `signal` fires). */
   finished(token: string, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const listeners = this.#listeners.get(token) ?? new Set();
-      this.#listeners.set(token, listeners);
-      const done = () => {
-        listeners.delete(done);
-        if (listeners.size === 0) this.#listeners.delete(token);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      listeners.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    return this.#waiters.wait(token, signal);
   }
 
   /** Stops taking submissions and waits for those running (a shutdown aborts them: they go back to the queue). */
@@ -134,7 +154,7 @@ export class SubmissionWorkers implements Judge0Workers {
     } catch (error) {
       logger.error({ err: error, token: record.token }, 'judge0 store failed');
     }
-    for (const listener of [...(this.#listeners.get(record.token) ?? [])]) listener();
+    this.#waiters.notify(record.token);
   }
 
   #pause(): void {
