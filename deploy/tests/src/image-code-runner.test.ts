@@ -160,6 +160,19 @@ describeImage('the code-runner image, built by podman and run as it ships (slow)
     })),
   );
 
+  it("serves Judge0's API from its embedded store (node:sqlite, in WORK_DIR, as uid 10001)", async () => {
+    const submitted = await fetch(`${container.url}/submissions?wait=true&fields=token,stdout,status`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ source_code: 'print(input()[::-1])', language_id: 71, stdin: 'egami' }),
+    });
+    expect(submitted.status).toBe(201);
+    const { token, ...result } = (await submitted.json()) as { token: string; stdout: string };
+    expect(result).toEqual({ stdout: 'image\n', status: { id: 3, description: 'Accepted' } });
+    const again = await fetch(`${container.url}/submissions/${token}?fields=stdout,status_id`);
+    expect(await again.json()).toEqual({ stdout: 'image\n', status_id: 3 });
+  });
+
   it(`runs hello world and the sample of each of the ${runtimes.length} runtimes as uid 10001 in the image`, {
     timeout: 20 * 60_000,
   }, async () => {
