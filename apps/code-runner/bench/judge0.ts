@@ -6,7 +6,7 @@
 //   in flight. Interleaved in ROUNDS slices, in the same run. Target: Judge0's throughput >= 0.9x.
 //   Then the same on a second server whose Judge0 queue and submissions live in a real redis-server.
 //
-//   pnpm --filter code-runner bench:judge0      (TOTAL=1000 CONCURRENCY=16 POLL_MS=25 ROUNDS=4)
+//   pnpm --filter code-runner bench:judge0      (TOTAL=1000 CONCURRENCY=16 POLL_MS=25 ROUNDS=4 STORES=sqlite,redis)
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningCodeRunner, startCodeRunner } from '../src/testing.ts';
@@ -117,17 +117,22 @@ console.log(
   `judge0 bench: ${rounds} x ${Math.ceil(total / rounds)} programs each way, ${concurrency} in flight, ` +
     `polled every ${pollMs} ms; ${os.availableParallelism()} CPUs, load ${os.loadavg()[0]?.toFixed(1)}`,
 );
-const embedded = await startCodeRunner({ env });
-try {
-  report('embedded store (SQLite)', await measure(embedded));
-} finally {
-  await embedded.stop();
+const stores = (process.env.STORES ?? 'sqlite,redis').split(',');
+if (stores.includes('sqlite')) {
+  const embedded = await startCodeRunner({ env });
+  try {
+    report('embedded store (SQLite)', await measure(embedded));
+  } finally {
+    await embedded.stop();
+  }
 }
-const redis = await startRedis();
-const shared = await startCodeRunner({ env: { ...env, REDIS_URL: redis.url } });
-try {
-  report('Redis store (BullMQ queue, real redis-server)', await measure(shared));
-} finally {
-  await shared.stop();
-  await redis.stop();
+if (stores.includes('redis')) {
+  const redis = await startRedis();
+  const shared = await startCodeRunner({ env: { ...env, REDIS_URL: redis.url } });
+  try {
+    report('Redis store (BullMQ queue, real redis-server)', await measure(shared));
+  } finally {
+    await shared.stop();
+    await redis.stop();
+  }
 }
