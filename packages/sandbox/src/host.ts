@@ -103,7 +103,10 @@ async function probeTmpfs(dir: string, root: boolean): Promise<IsolationReport['
 export async function probeHost(input: ProbeInput): Promise<HostProbe> {
   const { disable, root } = input;
   const layers = {} as IsolationReport['layers'];
-  layers.process = { available: true, detail: 'process group + rlimits (cpu, data, nproc, fsize, nofile, core=0; stack when asked)' };
+  layers.process = {
+    available: true,
+    detail: 'process group + rlimits (cpu, data, nproc, fsize, nofile, core=0; stack when asked)',
+  };
   layers.uid = root
     ? { available: true, detail: input.uidDetail }
     : { available: false, detail: `not running as root: code runs as the server's uid ${process.getuid?.()}` };
