@@ -1,7 +1,7 @@
 import { ownTag } from '@repo/sandbox';
 import type { Logger } from '@repo/service';
 import { DelayedError, type Job, Queue, QueueEvents, WaitingError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { type ChainableCommander, Redis } from 'ioredis';
 import { ClientError } from '../errors.ts';
 import { failed, type Outcome } from './run.ts';
 import { Status } from './statuses.ts';
@@ -53,6 +53,12 @@ type StoreRedis = Redis & {
   writeUnfinished(key: string, json: string, status: number, ttlMs: string): Promise<number>;
   moveStatus(key: string, from: number, to: number): Promise<number>;
 };
+
+/** Runs a transaction; throws the first command's error (exec() answers them rather than rejecting). */
+async function executed(multi: ChainableCommander): Promise<void> {
+  const error = (await multi.exec())?.find(([e]) => e)?.[0];
+  if (error) throw error;
+}
 
 function recordOf(json: string, status: string | null): SubmissionRecord {
   const record = JSON.parse(json) as SubmissionRecord;
@@ -124,9 +130,7 @@ export class RedisSubmissionStore implements SubmissionStore {
     for (const record of records) {
       multi.hset(this.#key(record.token), 'record', JSON.stringify(record), 'status', record.status_id);
     }
-    const written = await multi.exec();
-    const error = written?.find(([e]) => e)?.[0];
-    if (error) throw error;
+    await executed(multi);
     try {
       await this.#queue.addBulk(
         records.map((record) => ({
@@ -166,11 +170,9 @@ export class RedisSubmissionStore implements SubmissionStore {
   async finish(record: SubmissionRecord): Promise<void> {
     const key = this.#key(record.token);
     const status = String(record.status_id);
-    await this.#redis
-      .multi()
-      .hset(key, 'record', JSON.stringify(record), 'status', status)
-      .pexpire(key, this.#ttlMs)
-      .exec();
+    await executed(
+      this.#redis.multi().hset(key, 'record', JSON.stringify(record), 'status', status).pexpire(key, this.#ttlMs),
+    );
   }
 
   /** Takes a submission to run (marks it Processing); null when it is unknown or has finished. */
@@ -336,8 +338,8 @@ export class RedisWorkers implements Judge0Workers {
 export interface RedisJudge0 {
   store: RedisSubmissionStore;
   workers: RedisWorkers;
-  /** Whether Redis answers (for readiness). */
-  ping(): Promise<boolean>;
+  /** Whether Redis answers (a gauge for alerts). */
+  ready(): Promise<boolean>;
   /** Stops the workers (runs in flight go back to the queue) and closes the connections. */
   close(): Promise<void>;
 }
@@ -372,7 +374,7 @@ export function createRedisJudge0(options: RedisJudge0Options): RedisJudge0 {
   return {
     store,
     workers,
-    async ping() {
+    async ready() {
       // Commands wait for a lost connection to come back; a probe must not.
       const timeout = new Promise<false>((resolve) => setTimeout(resolve, 1000, false).unref());
       return Promise.race([

@@ -19,8 +19,6 @@ export interface Judge0Service {
   store: SubmissionStore;
   workers: Judge0Workers;
   resultTtlSeconds: number;
-  /** Where submissions live: `sqlite` (this machine) or `redis` (shared by the replicas). */
-  backend: 'sqlite' | 'redis';
   /** Whether the store answers (Redis can be away; SQLite always answers). */
   ready(): Promise<boolean>;
   /** Stops the workers (runs in flight go back to the queue) and closes the store. */
@@ -166,8 +164,7 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
     store: backend.store,
     workers: backend.workers,
     resultTtlSeconds,
-    backend: 'ping' in backend ? 'redis' : 'sqlite',
-    ready: 'ping' in backend ? backend.ping : backend.ready,
+    ready: backend.ready,
     close,
   };
 }
