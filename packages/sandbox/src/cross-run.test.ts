@@ -2,22 +2,20 @@
 // background processes and their sockets, processes to trace, open fds. Each case plants something in one
 // run, resets the box as a server does, and looks from the next run. At levels namespaces and full, each
 // with warm boxes (one long-lived sandbox per box) and cold ones (one bwrap per run).
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from './box.ts';
 import {
-  compileC,
   expectNothingLeft,
   expectRunsOnItsPath,
   hasGcc,
   levels,
   makeSandbox,
-  requireGcc,
   requireLevel,
   runPidsOf,
   type SkippableContext,
+  sharedCProgram,
   type TestSandbox,
 } from './test-support.ts';
 
@@ -174,20 +172,9 @@ int main(int argc, char **argv) {
 }
 `;
 
-// Compiled once for every sandbox below, outside the boxes, readable by all and exposed read-only (bound
-// into the warm boxes as well, so that the runs that use it stay on the warm path).
-const tools = mkdtempSync(path.join(os.tmpdir(), 'sandbox-cross-run-'));
-chmodSync(tools, 0o755);
-let built: Promise<string> | null = null;
-async function xrun(ctx: SkippableContext): Promise<string> {
-  requireGcc(ctx);
-  built ??= compileC(tools, 'xrun', source);
-  return built;
-}
-
-afterAll(() => {
-  rmSync(tools, { recursive: true, force: true });
-});
+// Compiled once for every sandbox below, outside the boxes, and bound read-only (into the warm boxes as well, so
+// that the runs that use it stay on the warm path).
+const { dir: tools, build: xrun } = sharedCProgram('xrun', source);
 
 /** Processes of the host whose name is the daemon's. */
 function daemons(): number[] {

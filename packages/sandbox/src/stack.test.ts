@@ -1,24 +1,19 @@
 // `limits.stackBytes`: RLIMIT_STACK, soft and hard, on the cold path (the wrapper's `ulimit -s`) and the warm
 // one (warm-box sets it in each run's child), at every level; without it a run keeps the server's own.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from './box.ts';
 import { buildCommand, type CommandPlan, warmRequest } from './command.ts';
 import { SandboxOptionError } from './errors.ts';
 import { defaultLimits, limitBounds, maxArgBytes, maxExecBytes, type RunLimits, resolveLimits } from './limits.ts';
 import {
-  compileC,
   expectNothingLeft,
   expectRunsOnItsPath,
   hasGcc,
   levels,
   makeSandbox,
-  requireGcc,
   requireLevel,
-  type SkippableContext,
+  sharedCProgram,
   type TestSandbox,
 } from './test-support.ts';
 
@@ -77,19 +72,8 @@ int main(void) {
 }
 `;
 
-// Compiled once, outside the boxes, readable by all and bound read-only (into the warm boxes as well).
-const tools = mkdtempSync(path.join(os.tmpdir(), 'sandbox-stack-'));
-chmodSync(tools, 0o755);
-let built: Promise<string> | null = null;
-async function deep(ctx: SkippableContext): Promise<string> {
-  requireGcc(ctx);
-  built ??= compileC(tools, 'deep', deepSource);
-  return built;
-}
-
-afterAll(() => {
-  rmSync(tools, { recursive: true, force: true });
-});
+// Compiled once, outside the boxes, bound read-only (into the warm boxes as well).
+const { dir: tools, build: deep } = sharedCProgram('deep', deepSource);
 
 /** The soft and hard stack limits of this process (in KiB, as `ulimit` prints them): what runs inherit. */
 const inherited = execFileSync('/bin/sh', ['-c', 'ulimit -s; ulimit -Hs'], { encoding: 'utf8' });

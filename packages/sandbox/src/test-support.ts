@@ -1,9 +1,9 @@
 // Shared set-up for the sandbox's own tests (not exported by the package).
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import type { Box, SandboxBox } from './box.ts';
 import { describeIsolation, type IsolationLayer, type IsolationLevel, levelAtLeast } from './isolation.ts';
 import { pidsOfUid } from './procs.ts';
@@ -84,6 +84,26 @@ export async function compileC(dir: string, name: string, source: string): Promi
   writeFileSync(file, source);
   await execa('gcc', ['-O1', '-o', binary, file]);
   return binary;
+}
+
+/**
+ * A C program a test file's sandboxes share: compiled once, on first use, outside the boxes, in a directory of
+ * its own that the box uids can read (`dir`: bind it read-only, and into the warm boxes with setWarmPaths, so the
+ * runs that use it stay warm); removed after the file's tests. `build(ctx)` skips or fails without gcc.
+ */
+export function sharedCProgram(name: string, source: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `sandbox-${name}-`));
+  chmodSync(dir, 0o755);
+  let built: Promise<string> | null = null;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    build(ctx: SkippableContext): Promise<string> {
+      requireGcc(ctx);
+      built ??= compileC(dir, name, source);
+      return built;
+    },
+  };
 }
 
 /**

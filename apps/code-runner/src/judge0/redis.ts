@@ -209,6 +209,7 @@ export interface RedisJudge0Options {
   resultTtlMs: number;
   /** At most this many submissions run at once in this process (the runner's pool size). */
   size: number;
+  /** Runs a submission; never rejects (a failure is an Internal Error outcome). */
   run: (record: SubmissionRecord) => Promise<Outcome>;
   /** Told of each submission this process finished (its callback is sent from here). */
   onFinished?: (record: SubmissionRecord) => void;
@@ -285,18 +286,12 @@ export class RedisWorkers implements Judge0Workers {
   }
 
   async #process(job: Job<JobData>, lockToken?: string): Promise<void> {
-    const { logger, busyRetryMs = 250 } = this.#options;
+    const { busyRetryMs = 250 } = this.#options;
     const record = await this.#store.claim(job.data.token);
     if (!record) return;
     this.#working++;
     try {
-      let outcome: Outcome;
-      try {
-        outcome = await this.#options.run(record);
-      } catch (error) {
-        logger.error({ err: error, token: record.token }, 'judge0 submission failed');
-        outcome = failed('internal error');
-      }
+      const outcome = await this.#options.run(record);
       if ('requeue' in outcome) {
         await this.#store.requeue(record.token);
         if (outcome.requeue === 'busy') {

@@ -6,7 +6,7 @@ import type { RunnerApi } from '../runner.ts';
 import { sendCallback } from './callback.ts';
 import { type Judge0Language, judge0Languages } from './languages.ts';
 import { createRedisJudge0 } from './redis.ts';
-import { type Outcome, runSubmission } from './run.ts';
+import { failed, type Outcome, runSubmission } from './run.ts';
 import { defaultFields, serializeSubmission } from './serialize.ts';
 import { SqliteSubmissionStore, type SubmissionStore } from './store.ts';
 import { type Judge0Settings, judge0Settings, type SubmissionRecord } from './submission.ts';
@@ -126,7 +126,12 @@ export function createJudge0(options: CreateJudge0Options): Judge0Service {
   const common = {
     size: runner.info().pool.size,
     logger,
-    run: (record: SubmissionRecord) => runSubmission(record, languages.get(record.language_id), runner),
+    // Never rejects: what the runner did not expect ends the submission as Internal Error, for both queues.
+    run: (record: SubmissionRecord) =>
+      runSubmission(record, languages.get(record.language_id), runner).catch((error: unknown) => {
+        logger.error({ err: error, token: record.token }, 'judge0 submission failed');
+        return failed('internal error');
+      }),
     onFinished: (record: SubmissionRecord) => callbacks.send(record),
   };
   const backend =

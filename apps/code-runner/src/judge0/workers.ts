@@ -1,5 +1,5 @@
 import type { Logger } from '@repo/service';
-import { failed, type Outcome } from './run.ts';
+import type { Outcome } from './run.ts';
 import type { ClaimingStore } from './store.ts';
 import type { SubmissionRecord } from './submission.ts';
 
@@ -52,6 +52,7 @@ export interface SubmissionWorkersOptions {
   store: ClaimingStore;
   /** At most this many submissions run at once (the runner's pool size). */
   size: number;
+  /** Runs a submission; never rejects (a failure is an Internal Error outcome). */
   run: (record: SubmissionRecord) => Promise<Outcome>;
   /** Told of each submission this process finished (its callback is sent from here). */
   onFinished?: (record: SubmissionRecord) => void;
@@ -135,13 +136,7 @@ export class SubmissionWorkers implements Judge0Workers {
 
   async #runOne(record: SubmissionRecord): Promise<void> {
     const { store, logger } = this.#options;
-    let outcome: Outcome;
-    try {
-      outcome = await this.#options.run(record);
-    } catch (error) {
-      logger.error({ err: error, token: record.token }, 'judge0 submission failed');
-      outcome = failed('internal error');
-    }
+    const outcome = await this.#options.run(record);
     try {
       if ('requeue' in outcome) {
         await store.requeue(record.token);
